@@ -1,0 +1,58 @@
+/**
+ * The environment variables each function receives. The stack and the local cloud both build
+ * them here; the handlers read them back with `resolveConfig({ env: process.env })` (the same
+ * variable names as the configuration knobs) and `readFunctionResources`.
+ */
+import type { AlignerConfig } from "./config.ts";
+import { MAFFT_LAYER } from "./mafft-layer.ts";
+
+/** Variables that name resources (their values are only known after deploy). */
+export const RESOURCE_ENV = {
+  inputBucket: "ALIGNER_INPUT_BUCKET",
+  outputBucket: "ALIGNER_OUTPUT_BUCKET",
+  jobsTable: "ALIGNER_JOBS_TABLE",
+} as const;
+
+export interface AlignerResources {
+  inputBucket: string;
+  outputBucket: string;
+}
+export interface ProcessorResources {
+  jobsTable: string;
+}
+
+export function alignerEnvironment(config: AlignerConfig, resources: AlignerResources): Record<string, string> {
+  return {
+    [RESOURCE_ENV.inputBucket]: resources.inputBucket,
+    [RESOURCE_ENV.outputBucket]: resources.outputBucket,
+    ALIGNER_MAX_INPUT_BYTES: String(config.input.maxBytes),
+    ALIGNER_MAFFT_ARGS: config.mafft.defaultArgs.join(" "),
+    ALIGNER_MAFFT_KILL_MARGIN_MS: String(config.mafft.killMarginMs),
+    MAFFT_BINARIES: MAFFT_LAYER.binaries,
+    MAFFT_TMPDIR: MAFFT_LAYER.tmp,
+    TMPDIR: MAFFT_LAYER.tmp,
+    POWERTOOLS_SERVICE_NAME: "aligner",
+    NODE_OPTIONS: "--enable-source-maps",
+  };
+}
+
+export function processorEnvironment(config: AlignerConfig, resources: ProcessorResources): Record<string, string> {
+  return {
+    [RESOURCE_ENV.jobsTable]: resources.jobsTable,
+    ALIGNER_PROCESSOR_WRITE_CONCURRENCY: String(config.processor.writeConcurrency),
+    ALIGNER_RECORD_TTL_DAYS: String(config.recordTtlDays),
+    POWERTOOLS_SERVICE_NAME: "log-processor",
+    NODE_OPTIONS: "--enable-source-maps",
+  };
+}
+
+export class MissingEnvironmentError extends Error {
+  override name = "MissingEnvironmentError";
+}
+
+/** Reads a resource variable or fails with a sentence naming it. */
+export function requireEnv(env: Record<string, string | undefined>, name: string): string {
+  const v = env[name];
+  if (v === undefined || v === "") throw new MissingEnvironmentError(`environment variable ${name} is not set`);
+  return v;
+}

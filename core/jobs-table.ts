@@ -1,0 +1,138 @@
+/**
+ * The jobs table: keys, indexes, TTL and the shape of a job record. The stack creates the table
+ * from this, the local cloud creates its dynalite table from this, the log processor writes
+ * records in this shape and the CLI/TUI query through these indexes.
+ *
+ * One table, two kinds of item:
+ * - a job record per Lambda request id:       pk = "JOB#<requestId>",      sk = "JOB"
+ * - the log-processor's per-stream index:      pk = "STREAM#<group>|<stream>", sk = position
+ *   (see core/status/ for what it holds and why).
+ *
+ * Both GSIs are sparse (only job records carry their keys) and spread writes over
+ * `INDEX_SHARDS` partitions by a hash of the request id, so no index partition runs hot.
+ */
+
+export const JOB_STATUSES = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly JobStatus[] = ["SUCCEEDED", "FAILED", "TIMED_OUT"];
+
+/** Partitions each index is spread over. Changing it re-keys every record: treat as fixed. */
+export const INDEX_SHARDS = 4;
+
+export const JOBS_TABLE = {
+  partitionKey: "pk",
+  sortKey: "sk",
+  ttlAttribute: "expiresAt",
+  indexes: {
+    /** Jobs of one status, newest start first: `history --status`, `stats`. */
+    byStatus: { name: "byStatus", partitionKey: "statusShard", sortKey: "startedKey" },
+    /** Every job by its last write time: the live view reads only what changed. */
+    byActivity: { name: "byActivity", partitionKey: "activityShard", sortKey: "updatedKey" },
+  },
+} as const;
+
+export type IndexName = keyof typeof JOBS_TABLE.indexes;
+
+/** Attributes that appear in a key of the table or an index (all strings). */
+export function keyAttributes(): string[] {
+  const names = new Set<string>([JOBS_TABLE.partitionKey, JOBS_TABLE.sortKey]);
+  for (const ix of Object.values(JOBS_TABLE.indexes)) {
+    names.add(ix.partitionKey);
+    names.add(ix.sortKey);
+  }
+  return [...names];
+}
+
+export const JOB_PK_PREFIX = "JOB#";
+export const JOB_SK = "JOB";
+export const STREAM_PK_PREFIX = "STREAM#";
+
+export function jobKey(requestId: string): { pk: string; sk: string } {
+  return { pk: `${JOB_PK_PREFIX}${requestId}`, sk: JOB_SK };
+}
+
+export function streamPartition(logGroup: string, logStream: string): string {
+  return `${STREAM_PK_PREFIX}${logGroup}|${logStream}`;
+}
+
+/** FNV-1a: a stable, cheap spread of request ids over the index shards. */
+export function shardOf(requestId: string, shards: number = INDEX_SHARDS): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < requestId.length; i++) {
+    h ^= requestId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % shards;
+}
+
+export const statusShardKey = (status: JobStatus, shard: number): string => `${status}#${shard}`;
+export const activityShardKey = (shard: number): string => `ACT#${shard}`;
+/** ISO time then request id: sorts by time, unique per job. */
+export const timeKey = (isoTime: string, requestId: string): string => `${isoTime}#${requestId}`;
+
+/**
+ * A job record as users see it: `aligner parse --json`, `history --json`, the live view.
+ * Optional fields are absent when unknown.
+ */
+export interface JobRecord {
+  requestId: string;
+  status: JobStatus;
+  coldStart?: boolean;
+  initDurationMs?: number;
+  durationMs?: number;
+  billedDurationMs?: number;
+  memorySizeMb?: number;
+  maxMemoryUsedMb?: number;
+  errorType?: string;
+  errorMessage?: string;
+  /** START..REPORT attempts seen for this request id (async retries reuse the id). */
+  attempts: number;
+  logStream?: string;
+  startedAt?: string;
+  endedAt?: string;
+  /** From the aligner's own job events. */
+  logGroup?: string;
+  inputBucket?: string;
+  inputKey?: string;
+  inputBytes?: number;
+  sequences?: number;
+  outputBucket?: string;
+  outputKey?: string;
+  mafftDurationMs?: number;
+  mafftArgs?: string;
+  /** When the record was last written (bookkeeping of the write, not of the request). */
+  updatedAt?: string;
+}
+
+/** The fields `aligner parse --json` prints, in this order. */
+export const PARSE_OUTPUT_FIELDS = [
+  "requestId",
+  "status",
+  "coldStart",
+  "initDurationMs",
+  "durationMs",
+  "billedDurationMs",
+  "memorySizeMb",
+  "maxMemoryUsedMb",
+  "errorType",
+  "errorMessage",
+  "attempts",
+  "logStream",
+  "startedAt",
+  "endedAt",
+] as const satisfies readonly (keyof JobRecord)[];
+
+/** Every JobRecord field, for readers that pick attributes off an item. */
+export const JOB_RECORD_FIELDS = [
+  ...PARSE_OUTPUT_FIELDS,
+  "logGroup",
+  "inputBucket",
+  "inputKey",
+  "inputBytes",
+  "sequences",
+  "outputBucket",
+  "outputKey",
+  "mafftDurationMs",
+  "mafftArgs",
+  "updatedAt",
+] as const satisfies readonly (keyof JobRecord)[];
