@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// The `aligner` command. Runs the TypeScript sources through tsx so `npm install` is all it needs.
+const [major, minor] = process.versions.node.split(".").map(Number);
+if (major < 22 || (major === 22 && minor < 12)) {
+  console.error(`aligner needs Node.js 22.12 or newer; this is ${process.version}. See README.md ("Requirements").`);
+  process.exit(2);
+}
+const { register } = await import("tsx/esm/api");
+register();
+await import("../cli/main.ts");

@@ -1,0 +1,50 @@
+/** The `aligner` command line: one program, one module per subcommand (cli/commands/). */
+import { Command, CommanderError } from "commander";
+import { readFileSync } from "node:fs";
+import { CliError, EXIT } from "./errors.ts";
+import { ConfigError } from "../core/config.ts";
+import { registerConfig } from "./commands/config.ts";
+import { registerDev } from "./commands/dev.ts";
+
+const SUBCOMMANDS: ((program: Command) => void)[] = [registerConfig, registerDev];
+
+export function buildProgram(): Command {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  const program = new Command("aligner")
+    .description("Run MAFFT on AWS Lambda and see, request by request, what happened.")
+    .version(pkg.version)
+    .option("--debug", "print stack traces of errors")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  for (const register of SUBCOMMANDS) register(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const debug = argv.includes("--debug");
+    if (err instanceof CliError || err instanceof ConfigError) {
+      process.stderr.write(`aligner: ${err.message}\n`);
+      if (debug) process.stderr.write(`${err.stack}\n`);
+      return err instanceof CliError ? err.exitCode : EXIT.usage;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`aligner: ${message}${debug ? "" : " (run with --debug for details)"}\n`);
+    if (debug && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return EXIT.failure;
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && /(?:bin[/\\]aligner(?:\.js)?|cli[/\\]main\.ts)$/.test(process.argv[1]);
+if (invokedDirectly) {
+  process.exitCode = await main(process.argv.slice(2));
+}
