@@ -56,3 +56,16 @@ export function requireEnv(env: Record<string, string | undefined>, name: string
   if (v === undefined || v === "") throw new MissingEnvironmentError(`environment variable ${name} is not set`);
   return v;
 }
+
+/** Set by the embedded local cloud only; in AWS they are absent. */
+export const LOCAL_ENV = {
+  /** s3rver serves buckets by path, not by virtual host. */
+  s3ForcePathStyle: "ALIGNER_S3_FORCE_PATH_STYLE",
+} as const;
+
+/** The SDK's own per-service endpoint variables (AWS SDK v3 reads them natively). */
+export const SDK_ENDPOINT_ENV = {
+  s3: "AWS_ENDPOINT_URL_S3",
+  dynamodb: "AWS_ENDPOINT_URL_DYNAMODB",
+  logs: "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
+} as const;

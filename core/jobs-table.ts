@@ -70,6 +70,28 @@ export const activityShardKey = (shard: number): string => `ACT#${shard}`;
 /** ISO time then request id: sorts by time, unique per job. */
 export const timeKey = (isoTime: string, requestId: string): string => `${isoTime}#${requestId}`;
 
+/** The GSI key attributes of a job record item, derived from the record (never stored apart). */
+export interface JobIndexKeys {
+  statusShard: string;
+  startedKey: string;
+  activityShard: string;
+  updatedKey: string;
+}
+
+/**
+ * `sortTime` is the record's startedAt, or when that is still unknown (START not delivered yet)
+ * the earliest time seen for the request, so every record is findable by time.
+ */
+export function jobIndexKeys(r: { requestId: string; status: JobStatus; sortTime: string; updatedAt: string }): JobIndexKeys {
+  const shard = shardOf(r.requestId);
+  return {
+    statusShard: statusShardKey(r.status, shard),
+    startedKey: timeKey(r.sortTime, r.requestId),
+    activityShard: activityShardKey(shard),
+    updatedKey: timeKey(r.updatedAt, r.requestId),
+  };
+}
+
 /**
  * A job record as users see it: `aligner parse --json`, `history --json`, the live view.
  * Optional fields are absent when unknown.

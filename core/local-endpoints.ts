@@ -1,0 +1,42 @@
+/**
+ * `.aligner/local.json`: written by `aligner dev` when the embedded local cloud is up, read by
+ * every other `aligner ... --local` command to find it.
+ */
+export const LOCAL_STATE_DIR = ".aligner";
+export const LOCAL_ENDPOINTS_FILE = "local.json";
+
+export interface LocalEndpoints {
+  version: 1;
+  /** Process id of `aligner dev`, to tell a stale file from a running cloud. */
+  pid: number;
+  startedAt: string;
+  region: string;
+  /** Dummy credentials the local servers accept. */
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  endpoints: { s3: string; dynamodb: string; logs: string };
+  resources: {
+    inputBucket: string;
+    outputBucket: string;
+    jobsTable: string;
+    alignerFunction: string;
+    logProcessorFunction: string;
+    alignerLogGroup: string;
+    logProcessorLogGroup: string;
+  };
+  /** Where events whose async retries ran out are kept (the local stand-in for the SQS queues). */
+  failureStore: string;
+}
+
+export function isLocalEndpoints(value: unknown): value is LocalEndpoints {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Partial<LocalEndpoints>;
+  return (
+    v.version === 1 &&
+    typeof v.pid === "number" &&
+    typeof v.region === "string" &&
+    typeof v.endpoints?.s3 === "string" &&
+    typeof v.endpoints?.dynamodb === "string" &&
+    typeof v.endpoints?.logs === "string" &&
+    typeof v.resources?.jobsTable === "string"
+  );
+}
