@@ -1,0 +1,82 @@
+/**
+ * CloudWatch Logs subscription payloads: `{"awslogs":{"data": base64(gzip(JSON))}}`, one log
+ * stream per payload. Decoding is pure (no I/O) and strict about shape, so a bad payload is
+ * rejected with a reason instead of half-processed.
+ */
+import { gunzipSync, gzipSync } from "node:zlib";
+
+export interface LogEvent {
+  /** Unique within the log group; a redelivered event keeps it. */
+  id: string;
+  timestamp: number;
+  message: string;
+}
+
+export interface SubscriptionMessage {
+  messageType: "DATA_MESSAGE" | "CONTROL_MESSAGE";
+  owner: string;
+  logGroup: string;
+  logStream: string;
+  subscriptionFilters: string[];
+  logEvents: LogEvent[];
+}
+
+export class PayloadError extends Error {
+  override name = "PayloadError";
+}
+
+/** Decompressed payloads above this are refused (CloudWatch sends at most ~1 MB compressed). */
+export const MAX_DECODED_BYTES = 64 * 1024 * 1024;
+
+export function decodeAwslogsData(data: string): SubscriptionMessage {
+  if (typeof data !== "string" || data.length === 0) throw new PayloadError("awslogs.data is empty");
+  const compressed = Buffer.from(data, "base64");
+  if (compressed.length < 18 || compressed[0] !== 0x1f || compressed[1] !== 0x8b) {
+    throw new PayloadError("awslogs.data is not base64 of gzip data");
+  }
+  let json: string;
+  try {
+    json = gunzipSync(compressed, { maxOutputLength: MAX_DECODED_BYTES }).toString("utf8");
+  } catch (err) {
+    throw new PayloadError(`awslogs.data does not gunzip: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (err) {
+    throw new PayloadError(`awslogs.data is not JSON: ${(err as Error).message}`);
+  }
+  return validateMessage(parsed);
+}
+
+export function validateMessage(value: unknown): SubscriptionMessage {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new PayloadError("payload is not a JSON object");
+  const v = value as Record<string, unknown>;
+  const messageType = v["messageType"];
+  if (messageType !== "DATA_MESSAGE" && messageType !== "CONTROL_MESSAGE") {
+    throw new PayloadError(`unknown messageType ${JSON.stringify(messageType)}`);
+  }
+  const str = (k: string) => (typeof v[k] === "string" ? (v[k] as string) : undefined);
+  const logGroup = str("logGroup");
+  const logStream = str("logStream");
+  if (logGroup === undefined || logStream === undefined) throw new PayloadError("payload has no logGroup/logStream");
+  if (!Array.isArray(v["logEvents"])) throw new PayloadError("payload has no logEvents array");
+  const logEvents = (v["logEvents"] as unknown[]).map((e, i) => {
+    if (typeof e !== "object" || e === null) throw new PayloadError(`logEvents[${i}] is not an object`);
+    const ev = e as Record<string, unknown>;
+    if (typeof ev["id"] !== "string" || ev["id"] === "") throw new PayloadError(`logEvents[${i}].id is missing`);
+    if (typeof ev["timestamp"] !== "number" || !Number.isFinite(ev["timestamp"])) throw new PayloadError(`logEvents[${i}].timestamp is not a number`);
+    if (typeof ev["message"] !== "string") throw new PayloadError(`logEvents[${i}].message is not a string`);
+    return { id: ev["id"], timestamp: ev["timestamp"], message: ev["message"] } satisfies LogEvent;
+  });
+  if (messageType === "DATA_MESSAGE" && (logGroup === "" || logStream === "")) {
+    throw new PayloadError("data message with an empty logGroup/logStream");
+  }
+  const filters = Array.isArray(v["subscriptionFilters"]) ? (v["subscriptionFilters"] as unknown[]).filter((f): f is string => typeof f === "string") : [];
+  return { messageType, owner: str("owner") ?? "", logGroup, logStream, subscriptionFilters: filters, logEvents };
+}
+
+/** The inverse, for the local cloud's delivery and for tests. */
+export function encodeAwslogsData(message: SubscriptionMessage): string {
+  return gzipSync(Buffer.from(JSON.stringify(message), "utf8")).toString("base64");
+}
