@@ -33,6 +33,30 @@ export const JOBS_TABLE = {
 
 export type IndexName = keyof typeof JOBS_TABLE.indexes;
 
+/**
+ * The CreateTable request for the jobs table (the local cloud and tests create it with this; the
+ * stack declares the same keys and indexes through Terraform).
+ */
+export function createJobsTableInput(tableName: string) {
+  return {
+    TableName: tableName,
+    BillingMode: "PAY_PER_REQUEST" as const,
+    AttributeDefinitions: keyAttributes().map((name) => ({ AttributeName: name, AttributeType: "S" as const })),
+    KeySchema: [
+      { AttributeName: JOBS_TABLE.partitionKey, KeyType: "HASH" as const },
+      { AttributeName: JOBS_TABLE.sortKey, KeyType: "RANGE" as const },
+    ],
+    GlobalSecondaryIndexes: Object.values(JOBS_TABLE.indexes).map((ix) => ({
+      IndexName: ix.name,
+      KeySchema: [
+        { AttributeName: ix.partitionKey, KeyType: "HASH" as const },
+        { AttributeName: ix.sortKey, KeyType: "RANGE" as const },
+      ],
+      Projection: { ProjectionType: "ALL" as const },
+    })),
+  };
+}
+
 /** Attributes that appear in a key of the table or an index (all strings). */
 export function keyAttributes(): string[] {
   const names = new Set<string>([JOBS_TABLE.partitionKey, JOBS_TABLE.sortKey]);
