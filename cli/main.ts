@@ -5,8 +5,9 @@ import { CliError, EXIT } from "./errors.ts";
 import { ConfigError } from "../core/config.ts";
 import { registerConfig } from "./commands/config.ts";
 import { registerDev } from "./commands/dev.ts";
+import { registerParse } from "./commands/parse.ts";
 
-const SUBCOMMANDS: ((program: Command) => void)[] = [registerConfig, registerDev];
+const SUBCOMMANDS: ((program: Command) => void)[] = [registerConfig, registerDev, registerParse];
 
 export function buildProgram(): Command {
   const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };

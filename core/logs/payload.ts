@@ -61,6 +61,9 @@ export function validateMessage(value: unknown): SubscriptionMessage {
   const logStream = str("logStream");
   if (logGroup === undefined || logStream === undefined) throw new PayloadError("payload has no logGroup/logStream");
   if (!Array.isArray(v["logEvents"])) throw new PayloadError("payload has no logEvents array");
+  const filters = Array.isArray(v["subscriptionFilters"]) ? (v["subscriptionFilters"] as unknown[]).filter((f): f is string => typeof f === "string") : [];
+  // Control messages (CloudWatch's health checks) have empty names and ids; nothing in them is used.
+  if (messageType === "CONTROL_MESSAGE") return { messageType, owner: str("owner") ?? "", logGroup, logStream, subscriptionFilters: filters, logEvents: [] };
   const logEvents = (v["logEvents"] as unknown[]).map((e, i) => {
     if (typeof e !== "object" || e === null) throw new PayloadError(`logEvents[${i}] is not an object`);
     const ev = e as Record<string, unknown>;
@@ -69,10 +72,7 @@ export function validateMessage(value: unknown): SubscriptionMessage {
     if (typeof ev["message"] !== "string") throw new PayloadError(`logEvents[${i}].message is not a string`);
     return { id: ev["id"], timestamp: ev["timestamp"], message: ev["message"] } satisfies LogEvent;
   });
-  if (messageType === "DATA_MESSAGE" && (logGroup === "" || logStream === "")) {
-    throw new PayloadError("data message with an empty logGroup/logStream");
-  }
-  const filters = Array.isArray(v["subscriptionFilters"]) ? (v["subscriptionFilters"] as unknown[]).filter((f): f is string => typeof f === "string") : [];
+  if (logGroup === "" || logStream === "") throw new PayloadError("data message with an empty logGroup/logStream");
   return { messageType, owner: str("owner") ?? "", logGroup, logStream, subscriptionFilters: filters, logEvents };
 }
 
