@@ -43,34 +43,43 @@ export type JobEvent =
 
 export type JobEventKind = JobEvent["jobEvent"];
 
+function stringAt(obj: Record<string, unknown>, k: string): string | undefined {
+  const v = obj[k];
+  return typeof v === "string" ? v : undefined;
+}
+
+function numberAt(obj: Record<string, unknown>, k: string): number | undefined {
+  const v = obj[k];
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+}
+
 /** Reads a job event out of a parsed JSON log object; undefined if it is not one (or malformed). */
 export function readJobEvent(obj: Record<string, unknown>): JobEvent | undefined {
   const kind = obj[JOB_EVENT_KEY];
-  const str = (k: string) => (typeof obj[k] === "string" ? (obj[k] as string) : undefined);
-  const num = (k: string) => (typeof obj[k] === "number" && Number.isFinite(obj[k]) ? (obj[k] as number) : undefined);
+  // Module-level readers, not closures: this runs for every job event the processor sees.
   switch (kind) {
     case "accepted": {
-      const inputBucket = str("inputBucket");
-      const inputKey = str("inputKey");
-      const inputBytes = num("inputBytes");
-      const sequences = num("sequences");
+      const inputBucket = stringAt(obj, "inputBucket");
+      const inputKey = stringAt(obj, "inputKey");
+      const inputBytes = numberAt(obj, "inputBytes");
+      const sequences = numberAt(obj, "sequences");
       if (inputBucket === undefined || inputKey === undefined || inputBytes === undefined || sequences === undefined) return undefined;
-      return { jobEvent: "accepted", inputBucket, inputKey, inputBytes, sequences, mafftArgs: str("mafftArgs") ?? "" };
+      return { jobEvent: "accepted", inputBucket, inputKey, inputBytes, sequences, mafftArgs: stringAt(obj, "mafftArgs") ?? "" };
     }
     case "succeeded": {
-      const outputBucket = str("outputBucket");
-      const outputKey = str("outputKey");
-      const mafftDurationMs = num("mafftDurationMs");
+      const outputBucket = stringAt(obj, "outputBucket");
+      const outputKey = stringAt(obj, "outputKey");
+      const mafftDurationMs = numberAt(obj, "mafftDurationMs");
       if (outputBucket === undefined || outputKey === undefined || mafftDurationMs === undefined) return undefined;
       return { jobEvent: "succeeded", outputBucket, outputKey, mafftDurationMs };
     }
     case "failed": {
-      const errorType = str("errorType");
-      const errorMessage = str("errorMessage");
+      const errorType = stringAt(obj, "errorType");
+      const errorMessage = stringAt(obj, "errorMessage");
       if (errorType === undefined || !(JOB_ERROR_TYPES as readonly string[]).includes(errorType) || errorMessage === undefined) return undefined;
       const ev: JobEvent = { jobEvent: "failed", errorType: errorType as JobErrorType, errorMessage };
-      const inputBucket = str("inputBucket");
-      const inputKey = str("inputKey");
+      const inputBucket = stringAt(obj, "inputBucket");
+      const inputKey = stringAt(obj, "inputKey");
       if (inputBucket !== undefined) ev.inputBucket = inputBucket;
       if (inputKey !== undefined) ev.inputKey = inputKey;
       return ev;

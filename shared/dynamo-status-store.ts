@@ -113,9 +113,9 @@ export class DynamoStatusStore implements StatusStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: { [JOBS_TABLE.partitionKey]: stream, [JOBS_TABLE.sortKey]: `${PENDING}${item.pos}` },
-        UpdateExpression: "SET #effect = if_not_exists(#effect, :effect), #ts = :ts, #exp = :exp",
-        ExpressionAttributeNames: { "#effect": "effect", "#ts": "ts", "#exp": JOBS_TABLE.ttlAttribute },
-        ExpressionAttributeValues: { ":effect": item.effect, ":ts": item.ts, ":exp": expiresAt },
+        UpdateExpression: "SET #effect = if_not_exists(#effect, :effect), #id = :id, #ts = :ts, #exp = :exp",
+        ExpressionAttributeNames: { "#effect": "effect", "#id": "eventId", "#ts": "ts", "#exp": JOBS_TABLE.ttlAttribute },
+        ExpressionAttributeValues: { ":effect": item.effect, ":id": item.id, ":ts": item.ts, ":exp": expiresAt },
       }),
     );
     this.options.onWrite?.("index");
@@ -202,6 +202,7 @@ function toPending(item: Record<string, unknown>): PendingItem {
   const claimants = item["claimants"];
   return {
     pos: String(item[JOBS_TABLE.sortKey]).slice(PENDING.length),
+    id: String(item["eventId"]),
     effect: String(item["effect"]),
     ts: Number(item["ts"]),
     claimants: claimants instanceof Set ? [...(claimants as Set<string>)] : Array.isArray(claimants) ? (claimants as string[]) : [],

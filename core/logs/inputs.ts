@@ -64,7 +64,7 @@ function fromEvents(events: unknown[], name: string): SubscriptionMessage[] {
       throw new InputError(`events[${i}] has no message/timestamp`);
     }
     const stream = typeof ev["logStreamName"] === "string" ? ev["logStreamName"] : name;
-    const id = typeof ev["eventId"] === "string" ? ev["eventId"] : typeof ev["id"] === "string" ? ev["id"] : String(i + 1);
+    const id = typeof ev["eventId"] === "string" ? ev["eventId"] : typeof ev["id"] === "string" ? ev["id"] : syntheticId(name, i);
     let list = byStream.get(stream);
     if (!list) byStream.set(stream, (list = []));
     list.push({ id, timestamp: ev["timestamp"], message: ev["message"] });
@@ -87,9 +87,19 @@ function fromPlainText(content: string, name: string): SubscriptionMessage {
   let current = firstKnown;
   const events = lines.map((line, i) => {
     current = own[i] ?? current;
-    return { id: String(i + 1), timestamp: current, message: line };
+    return { id: syntheticId(name, i), timestamp: current, message: line };
   });
   return message(name, events);
+}
+
+/**
+ * Ids for events that come without one: unique per (file, line) so two files never collide, and
+ * increasing with the line so the file's order is the stream's order.
+ */
+function syntheticId(name: string, index: number): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return `${String(h >>> 0).padStart(10, "0")}${String(index + 1).padStart(12, "0")}`;
 }
 
 function message(logStream: string, logEvents: LogEvent[]): SubscriptionMessage {

@@ -19,7 +19,7 @@ import { claimKey, decodeFact, disownKey, encodeFact, type Fact, type IdlessEffe
 import { deriveJob } from "./derive.ts";
 import type { PayloadReduction, PendingLine } from "./reduce.ts";
 import type { PendingItem, StatusStore, StoredJob } from "./store.ts";
-import type { Position } from "./position.ts";
+import { timestampOf, type Position } from "./position.ts";
 
 export interface ApplyOptions {
   recordTtlDays: number;
@@ -71,7 +71,7 @@ export async function applyReduction(store: StatusStore, red: PayloadReduction, 
     const effect = JSON.parse(item.effect) as IdlessEffect;
     const claimants = [...item.claimants].sort();
     const owner = parseClaimant(claimants[0]!);
-    const base = { s: red.logStream, t: item.ts, p: item.pos };
+    const base = { s: red.logStream, t: item.ts, i: item.id };
     addFact(owner.requestId, claimKey(item.pos, owner.pos), { ...base, b: { k: "claim", a: owner.pos, what: effect } });
     for (const c of claimants.slice(1)) {
       const other = parseClaimant(c);
@@ -81,13 +81,11 @@ export async function applyReduction(store: StatusStore, red: PayloadReduction, 
 
   // 1a. Write what this payload knows about the stream.
   for (const p of red.pending) {
-    await store.putPending(stream, { pos: p.pos, ts: p.ts, effect: JSON.stringify(p.effect) }, expiry(p.ts));
+    await store.putPending(stream, { pos: p.pos, id: p.id, ts: p.ts, effect: JSON.stringify(p.effect) }, expiry(p.ts));
     stats.indexWrites++;
   }
   if (red.firstAnchor) {
-    const anchorFact = red.facts.get(red.firstAnchor.requestId);
-    const anchorMs = anchorFact?.get(red.firstAnchor.pos)?.t ?? Number(red.firstAnchor.pos.slice(0, 15));
-    await store.putMarker(stream, red.firstAnchor, expiry(anchorMs));
+    await store.putMarker(stream, red.firstAnchor, expiry(timestampOf(red.firstAnchor.pos)));
     stats.indexWrites++;
   }
   // 1b. Then read what other payloads left.

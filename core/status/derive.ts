@@ -15,7 +15,7 @@
 import type { JobRecord, JobStatus } from "../jobs-table.ts";
 import type { JobEvent } from "../job-events.ts";
 import type { Fact, FactBody, IdlessEffect } from "./facts.ts";
-import type { Position } from "./position.ts";
+import { positionOf, type Position } from "./position.ts";
 
 type Body<K extends FactBody["k"]> = Extract<FactBody, { k: K }>;
 
@@ -54,7 +54,7 @@ function groupAttempts(facts: Iterable<[string, Fact]>): Attempt[] {
   const byStream = new Map<string, { pos: Position; rank: number; fact: Fact }[]>();
   for (const { key, fact } of items) {
     if (fact.b.k === "claim" && disowned.has(key.slice(1))) continue;
-    const entry = fact.b.k === "claim" ? { pos: fact.b.a, rank: 1, fact } : { pos: fact.p, rank: 0, fact };
+    const entry = fact.b.k === "claim" ? { pos: fact.b.a, rank: 1, fact } : { pos: positionOf(fact.t, fact.i), rank: 0, fact };
     let list = byStream.get(fact.s);
     if (!list) byStream.set(fact.s, (list = []));
     list.push(entry);

@@ -5,7 +5,8 @@
  * events arrive cannot matter.
  *
  * Keys:
- *   "<position>"    an event naming the request (START, REPORT, an error line, a job event, ...)
+ *   "e<event id>"   an event naming the request (START, REPORT, an error line, a job event, ...);
+ *                   CloudWatch event ids are unique in the log group
  *   "c<position>@<anchor>"  an event without a request id (INIT_START, INIT_REPORT, an
  *                   `undefined`-id error) claimed by this request through the event at <anchor>
  *   "d<position>@<anchor>"  that claim withdrawn: the event belongs to an earlier anchor of the
@@ -14,6 +15,8 @@
 import type { JobEvent } from "../job-events.ts";
 import type { LogRecord, PlatformStatus, ReportMetrics } from "../logs/records.ts";
 import type { Position } from "./position.ts";
+
+type Body<K extends FactBody["k"]> = Extract<FactBody, { k: K }>;
 
 export type FactBody =
   | { k: "start" }
@@ -40,12 +43,12 @@ export interface Fact {
   s: string;
   /** Event timestamp (ms). */
   t: number;
-  /** Position of the event in its stream. */
-  p: Position;
+  /** Event id (with the timestamp, the event's place in its stream: see position.ts). */
+  i: string;
   b: FactBody;
 }
 
-export const factKey = (p: Position): string => p;
+export const factKey = (eventId: string): string => `e${eventId}`;
 export const claimKey = (p: Position, anchor: Position): string => `c${p}@${anchor}`;
 export const disownKey = (p: Position, anchor: Position): string => `d${p}@${anchor}`;
 
@@ -57,10 +60,17 @@ export function factBodyOf(record: LogRecord): FactBody | undefined {
     case "end":
       return { k: "end" };
     case "report": {
-      const { kind: _kind, requestId: _id, status, errorType, ...metrics } = record;
-      const b: FactBody = { k: "report", ...metrics };
-      if (status !== undefined) b.st = status;
-      if (errorType !== undefined) b.et = errorType;
+      // Field by field rather than object rest: this runs for every REPORT.
+      const b: Body<"report"> = { k: "report" };
+      if (record.durationMs !== undefined) b.durationMs = record.durationMs;
+      if (record.billedDurationMs !== undefined) b.billedDurationMs = record.billedDurationMs;
+      if (record.memorySizeMb !== undefined) b.memorySizeMb = record.memorySizeMb;
+      if (record.maxMemoryUsedMb !== undefined) b.maxMemoryUsedMb = record.maxMemoryUsedMb;
+      if (record.initDurationMs !== undefined) b.initDurationMs = record.initDurationMs;
+      if (record.restoreDurationMs !== undefined) b.restoreDurationMs = record.restoreDurationMs;
+      if (record.billedRestoreDurationMs !== undefined) b.billedRestoreDurationMs = record.billedRestoreDurationMs;
+      if (record.status !== undefined) b.st = record.status;
+      if (record.errorType !== undefined) b.et = record.errorType;
       return b;
     }
     case "runtimeDone": {
@@ -119,7 +129,7 @@ export function encodeFact(f: Fact): string {
 export function decodeFact(s: string): Fact | undefined {
   try {
     const f = JSON.parse(s) as Fact;
-    return typeof f.s === "string" && typeof f.t === "number" && typeof f.p === "string" && typeof f.b?.k === "string" ? f : undefined;
+    return typeof f.s === "string" && typeof f.t === "number" && typeof f.i === "string" && typeof f.b?.k === "string" ? f : undefined;
   } catch {
     return undefined;
   }

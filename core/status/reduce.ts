@@ -10,6 +10,7 @@
  * (apply.ts) finds it.
  */
 import { parseLogEvent } from "../logs/parse.ts";
+import { Relevance, relevanceOf } from "../logs/relevance.ts";
 import { recordRequestId, type LogRecord } from "../logs/records.ts";
 import type { LogEvent, SubscriptionMessage } from "../logs/payload.ts";
 import { claimKey, factBodyOf, factKey, idlessEffectOf, type Fact, type IdlessEffect } from "./facts.ts";
@@ -17,6 +18,7 @@ import { positionOf, type Position } from "./position.ts";
 
 export interface PendingLine {
   pos: Position;
+  id: string;
   ts: number;
   effect: IdlessEffect;
 }
@@ -37,53 +39,90 @@ export interface PayloadReduction {
   firstAnchor?: StreamAnchor;
 }
 
+/** An event in stream order, parsed fully only if it may matter (see relevance.ts). */
 export interface PositionedRecord {
   event: LogEvent;
-  pos: Position;
-  record: LogRecord;
+  /** Undefined for app lines not parsed yet (they carry no fact; only a possible request id). */
+  record: LogRecord | undefined;
 }
 
-/** Deduplicated (by event id), parsed and in stream order. */
-export function parseEvents(events: readonly LogEvent[]): PositionedRecord[] {
-  const seen = new Set<string>();
+/** Stream order without building position strings: timestamp, then event id (numeric ids by value). */
+function compareEvents(a: LogEvent, b: LogEvent): number {
+  if (a.timestamp !== b.timestamp) return a.timestamp - b.timestamp;
+  const x = a.id;
+  const y = b.id;
+  if (x.length !== y.length && /^\d+$/.test(x) && /^\d+$/.test(y)) return x.length - y.length;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Deduplicated (by event id), in stream order; quiet app lines are left unparsed. */
+export function parseEvents(events: readonly LogEvent[], lazy = true): PositionedRecord[] {
+  let ordered = true;
+  for (let i = 1; i < events.length && ordered; i++) ordered = compareEvents(events[i - 1]!, events[i]!) < 0;
+  const list = ordered ? events : [...events].sort(compareEvents);
   const out: PositionedRecord[] = [];
-  for (const event of events) {
-    if (seen.has(event.id)) continue;
-    seen.add(event.id);
-    out.push({ event, pos: positionOf(event.timestamp, event.id), record: parseLogEvent(event.message) });
+  let previousId: string | undefined;
+  for (const event of list) {
+    // Sorted, so a repeated id sits right after its twin.
+    if (event.id === previousId) continue;
+    previousId = event.id;
+    const record = lazy && relevanceOf(event.message) === Relevance.App ? undefined : parseLogEvent(event.message);
+    out.push({ event, record });
   }
-  out.sort((a, b) => (a.pos < b.pos ? -1 : a.pos > b.pos ? 1 : 0));
   return out;
 }
 
-export function reducePayload(message: Pick<SubscriptionMessage, "logGroup" | "logStream" | "logEvents">): PayloadReduction {
+/** The request id an event names, parsing it now if it was left lazy. */
+function requestIdAt(parsed: PositionedRecord[], i: number): string | undefined {
+  const entry = parsed[i]!;
+  entry.record ??= parseLogEvent(entry.event.message);
+  return recordRequestId(entry.record);
+}
+
+/** The first event at or after `from` that names a request, with its index (parsed.length if none). */
+function anchorFrom(parsed: PositionedRecord[], from: number): { index: number; anchor: StreamAnchor | undefined } {
+  for (let i = from; i < parsed.length; i++) {
+    const requestId = requestIdAt(parsed, i);
+    if (requestId !== undefined) return { index: i, anchor: { pos: positionOf(parsed[i]!.event.timestamp, parsed[i]!.event.id), requestId } };
+  }
+  return { index: parsed.length, anchor: undefined };
+}
+
+/** `lazy: false` parses every event up front (for tests proving laziness changes nothing). */
+export function reducePayload(message: Pick<SubscriptionMessage, "logGroup" | "logStream" | "logEvents">, opts: { lazy?: boolean } = {}): PayloadReduction {
   const stream = message.logStream;
-  const parsed = parseEvents(message.logEvents);
+  const parsed = parseEvents(message.logEvents, opts.lazy ?? true);
   const facts = new Map<string, Map<string, Fact>>();
-  const add = (requestId: string, key: string, fact: Fact) => {
-    let m = facts.get(requestId);
-    if (!m) facts.set(requestId, (m = new Map()));
-    m.set(key, fact);
-  };
   const pending: PendingLine[] = [];
-  let next: StreamAnchor | undefined;
-  // Backwards, so that "the next event naming a request" is known at each step.
-  for (let i = parsed.length - 1; i >= 0; i--) {
-    const { event, pos, record } = parsed[i]!;
+  // The last anchor found and where the search for it started: reused while still ahead, so
+  // the searches stay linear in the payload however many id-less lines there are.
+  let anchor: { index: number; anchor: StreamAnchor | undefined } | undefined;
+  for (let i = 0; i < parsed.length; i++) {
+    const { event, record } = parsed[i]!;
+    if (record === undefined) continue;
     const requestId = recordRequestId(record);
     if (requestId !== undefined) {
       const body = factBodyOf(record);
-      if (body) add(requestId, factKey(pos), { s: stream, t: event.timestamp, p: pos, b: body });
-      next = { pos, requestId };
+      if (body) addFact(facts, requestId, factKey(event.id), { s: stream, t: event.timestamp, i: event.id, b: body });
       continue;
     }
     const effect = idlessEffectOf(record);
     if (!effect) continue;
-    if (next) add(next.requestId, claimKey(pos, next.pos), { s: stream, t: event.timestamp, p: pos, b: { k: "claim", a: next.pos, what: effect } });
-    else pending.push({ pos, ts: event.timestamp, effect });
+    // An id-less event belongs to the request of the next event naming one (rare: init lines).
+    const pos = positionOf(event.timestamp, event.id);
+    if (!anchor || anchor.index <= i) anchor = anchorFrom(parsed, i + 1);
+    const next = anchor.anchor;
+    if (next) addFact(facts, next.requestId, claimKey(pos, next.pos), { s: stream, t: event.timestamp, i: event.id, b: { k: "claim", a: next.pos, what: effect } });
+    else pending.push({ pos, id: event.id, ts: event.timestamp, effect });
   }
-  pending.reverse();
   const out: PayloadReduction = { logGroup: message.logGroup, logStream: stream, events: parsed.length, facts, pending };
-  if (next) out.firstAnchor = next;
+  const first = anchorFrom(parsed, 0).anchor;
+  if (first) out.firstAnchor = first;
   return out;
+}
+
+function addFact(facts: Map<string, Map<string, Fact>>, requestId: string, key: string, fact: Fact): void {
+  let m = facts.get(requestId);
+  if (!m) facts.set(requestId, (m = new Map()));
+  m.set(key, fact);
 }

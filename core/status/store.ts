@@ -25,6 +25,8 @@ export interface JobWrite extends StoredJob {
 
 export interface PendingItem {
   pos: Position;
+  /** Event id of the pending event. */
+  id: string;
   /** Encoded IdlessEffect. */
   effect: string;
   ts: number;
