@@ -21,3 +21,12 @@ export function timestampOf(position: Position): number {
 
 /** A string greater than `p` and than any position with `p` as a prefix, smaller than any greater position. */
 export const justAfter = (p: Position): string => `${p}~`;
+
+/** Stream order of two events without building positions: timestamp, then event id (numeric ids by value). */
+export function compareEventOrder(a: { timestamp: number; id: string }, b: { timestamp: number; id: string }): number {
+  if (a.timestamp !== b.timestamp) return a.timestamp - b.timestamp;
+  const x = a.id;
+  const y = b.id;
+  if (x.length !== y.length && /^\d+$/.test(x) && /^\d+$/.test(y)) return x.length - y.length;
+  return x < y ? -1 : x > y ? 1 : 0;
+}

@@ -14,7 +14,7 @@ import { Relevance, relevanceOf } from "../logs/relevance.ts";
 import { recordRequestId, type LogRecord } from "../logs/records.ts";
 import type { LogEvent, SubscriptionMessage } from "../logs/payload.ts";
 import { claimKey, factBodyOf, factKey, idlessEffectOf, type Fact, type IdlessEffect } from "./facts.ts";
-import { positionOf, type Position } from "./position.ts";
+import { compareEventOrder, positionOf, type Position } from "./position.ts";
 
 export interface PendingLine {
   pos: Position;
@@ -46,20 +46,11 @@ export interface PositionedRecord {
   record: LogRecord | undefined;
 }
 
-/** Stream order without building position strings: timestamp, then event id (numeric ids by value). */
-function compareEvents(a: LogEvent, b: LogEvent): number {
-  if (a.timestamp !== b.timestamp) return a.timestamp - b.timestamp;
-  const x = a.id;
-  const y = b.id;
-  if (x.length !== y.length && /^\d+$/.test(x) && /^\d+$/.test(y)) return x.length - y.length;
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
 /** Deduplicated (by event id), in stream order; quiet app lines are left unparsed. */
 export function parseEvents(events: readonly LogEvent[], lazy = true): PositionedRecord[] {
   let ordered = true;
-  for (let i = 1; i < events.length && ordered; i++) ordered = compareEvents(events[i - 1]!, events[i]!) < 0;
-  const list = ordered ? events : [...events].sort(compareEvents);
+  for (let i = 1; i < events.length && ordered; i++) ordered = compareEventOrder(events[i - 1]!, events[i]!) < 0;
+  const list = ordered ? events : [...events].sort(compareEventOrder);
   const out: PositionedRecord[] = [];
   let previousId: string | undefined;
   for (const event of list) {
