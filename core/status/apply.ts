@@ -17,7 +17,7 @@ import pLimit from "p-limit";
 import { jobIndexKeys, streamPartition } from "../jobs-table.ts";
 import { claimKey, decodeFact, disownKey, encodeFact, type Fact, type IdlessEffect } from "./facts.ts";
 import { deriveJob } from "./derive.ts";
-import type { PayloadReduction, PendingLine } from "./reduce.ts";
+import type { PayloadReduction, PendingLine, StreamAnchor } from "./reduce.ts";
 import type { PendingItem, StatusStore, StoredJob } from "./store.ts";
 import { timestampOf, type Position } from "./position.ts";
 
@@ -79,13 +79,18 @@ export async function applyReduction(store: StatusStore, red: PayloadReduction, 
     }
   };
 
-  // 1a. Write what this payload knows about the stream.
+  // 1a. Write what this payload knows about the stream. An id-less event resolved inside this
+  // payload is registered too (its anchor as a marker): a payload split differently — say a
+  // reconcile range overlapping live deliveries — may have left the same event pending.
+  const markers = new Map<Position, StreamAnchor>();
+  if (red.firstAnchor) markers.set(red.firstAnchor.pos, red.firstAnchor);
+  for (const r of red.resolved) markers.set(r.anchor.pos, r.anchor);
   for (const p of red.pending) {
     await store.putPending(stream, { pos: p.pos, id: p.id, ts: p.ts, effect: JSON.stringify(p.effect) }, expiry(p.ts));
     stats.indexWrites++;
   }
-  if (red.firstAnchor) {
-    await store.putMarker(stream, red.firstAnchor, expiry(timestampOf(red.firstAnchor.pos)));
+  for (const marker of markers.values()) {
+    await store.putMarker(stream, marker, expiry(timestampOf(marker.pos)));
     stats.indexWrites++;
   }
   // 1b. Then read what other payloads left.
@@ -105,6 +110,10 @@ export async function applyReduction(store: StatusStore, red: PayloadReduction, 
     for (const item of await store.pendingBetween(stream, previous?.pos, pos)) {
       await offer(item, claimantOf(pos, requestId), item);
     }
+  }
+  for (const r of red.resolved) {
+    // Joins the claimants if another payload left this event pending (no-op otherwise).
+    await offer(r, claimantOf(r.anchor.pos, r.anchor.requestId));
   }
 
   // 2. One read, at most one write per request.

@@ -36,6 +36,8 @@ export interface PayloadReduction {
   /** requestId → fact key → fact. */
   facts: Map<string, Map<string, Fact>>;
   pending: PendingLine[];
+  /** Id-less events resolved inside the payload, with the event that anchors them. */
+  resolved: { pos: Position; anchor: StreamAnchor }[];
   firstAnchor?: StreamAnchor;
 }
 
@@ -85,6 +87,7 @@ export function reducePayload(message: Pick<SubscriptionMessage, "logGroup" | "l
   const parsed = parseEvents(message.logEvents, opts.lazy ?? true);
   const facts = new Map<string, Map<string, Fact>>();
   const pending: PendingLine[] = [];
+  const resolved: PayloadReduction["resolved"] = [];
   // The last anchor found and where the search for it started: reused while still ahead, so
   // the searches stay linear in the payload however many id-less lines there are.
   let anchor: { index: number; anchor: StreamAnchor | undefined } | undefined;
@@ -103,10 +106,12 @@ export function reducePayload(message: Pick<SubscriptionMessage, "logGroup" | "l
     const pos = positionOf(event.timestamp, event.id);
     if (!anchor || anchor.index <= i) anchor = anchorFrom(parsed, i + 1);
     const next = anchor.anchor;
-    if (next) addFact(facts, next.requestId, claimKey(pos, next.pos), { s: stream, t: event.timestamp, i: event.id, b: { k: "claim", a: next.pos, what: effect } });
-    else pending.push({ pos, id: event.id, ts: event.timestamp, effect });
+    if (next) {
+      addFact(facts, next.requestId, claimKey(pos, next.pos), { s: stream, t: event.timestamp, i: event.id, b: { k: "claim", a: next.pos, what: effect } });
+      resolved.push({ pos, anchor: next });
+    } else pending.push({ pos, id: event.id, ts: event.timestamp, effect });
   }
-  const out: PayloadReduction = { logGroup: message.logGroup, logStream: stream, events: parsed.length, facts, pending };
+  const out: PayloadReduction = { logGroup: message.logGroup, logStream: stream, events: parsed.length, facts, pending, resolved };
   const first = anchorFrom(parsed, 0).anchor;
   if (first) out.firstAnchor = first;
   return out;

@@ -21,8 +21,23 @@ export interface Schedule {
   batch: number;
 }
 
-/** Contiguous chunks of each stream (CloudWatch never splits differently on redelivery), some delivered twice, in any order. */
-export function scheduleArb(group: GeneratedGroup): fc.Arbitrary<Schedule> {
+/**
+ * Contiguous chunks of each stream, some delivered twice, in any order — plus, when `resplits`,
+ * extra ranges that overlap them with other split points (what `aligner reconcile` sends when it
+ * re-reads a time range that live deliveries already covered).
+ */
+export function scheduleArb(group: GeneratedGroup, opts: { resplits?: boolean } = {}): fc.Arbitrary<Schedule> {
+  const ranges = opts.resplits
+    ? fc.array(
+        fc.tuple(fc.nat({ max: Math.max(0, group.streams.length - 1) }), fc.nat(), fc.nat()).map(([si, a, b]) => {
+          const s = group.streams[si]!;
+          const lo = a % s.events.length;
+          const hi = lo + 1 + (b % (s.events.length - lo));
+          return payload(group, s.name, s.events.slice(lo, hi));
+        }),
+        { maxLength: 4 },
+      )
+    : fc.constant([] as SubscriptionMessage[]);
   const perStream = group.streams.map((s) =>
     fc.subarray(
       Array.from({ length: Math.max(0, s.events.length - 1) }, (_, i) => i + 1),
@@ -33,8 +48,8 @@ export function scheduleArb(group: GeneratedGroup): fc.Arbitrary<Schedule> {
     }),
   );
   return fc
-    .tuple(...perStream)
-    .map((chunks) => chunks.flat())
+    .tuple(fc.tuple(...perStream), ranges)
+    .map(([chunks, extra]) => [...chunks.flat(), ...extra])
     .chain((chunks) =>
       fc
         .tuple(fc.subarray(chunks.map((_, i) => i)), fc.integer({ min: 1, max: 4 }), fc.boolean())

@@ -56,7 +56,7 @@ const apply = (store: StatusStore, p: SubscriptionMessage) => applyReduction(sto
 
 const groupAndSchedule = groupSpecArb({ maxRequests: 6, maxStreams: 3 })
   .map((spec) => generateGroup(spec))
-  .chain((group) => fc.tuple(fc.constant(group), scheduleArb(group)));
+  .chain((group) => fc.tuple(fc.constant(group), scheduleArb(group, { resplits: true })));
 
 /** Crashes after a given number of writes, like a processor killed mid-payload. */
 class CrashingStore implements StatusStore {
