@@ -38,6 +38,8 @@ export interface ApplyStats {
   unchanged: number;
   conflicts: number;
   indexWrites: number;
+  /** Request ids whose record was written. */
+  written: string[];
 }
 
 export class WriteConflictError extends Error {
@@ -56,7 +58,7 @@ export async function applyReduction(store: StatusStore, red: PayloadReduction, 
   const now = opts.now ?? (() => new Date());
   const expiry = (ms: number) => Math.floor(ms / 1000) + opts.recordTtlDays * DAY_S;
   const stream = streamPartition(red.logGroup, red.logStream);
-  const stats: ApplyStats = { events: red.events, requests: 0, jobWrites: 0, unchanged: 0, conflicts: 0, indexWrites: 0 };
+  const stats: ApplyStats = { events: red.events, requests: 0, jobWrites: 0, unchanged: 0, conflicts: 0, indexWrites: 0, written: [] };
 
   const incoming = new Map<string, Map<string, Fact>>();
   for (const [id, facts] of red.facts) incoming.set(id, new Map(facts));
@@ -162,6 +164,7 @@ export async function applyReduction(store: StatusStore, red: PayloadReduction, 
           );
           if (ok) {
             stats.jobWrites++;
+            stats.written.push(id);
             return;
           }
           stats.conflicts++;
