@@ -376,29 +376,35 @@ function scanAppJson(line: string): LogRecord | undefined {
   let inputBytes: number | undefined;
   let sequences: number | undefined;
   let mafftDurationMs: number | undefined;
+  const plain = line.indexOf("\\") < 0;
   let i = 1;
   for (;;) {
     if (line.charCodeAt(i) !== 34 /* " */) return undefined;
-    let keyEnd = i + 1;
-    while (keyEnd < n && line.charCodeAt(keyEnd) !== 34) keyEnd++;
-    if (line.charCodeAt(keyEnd + 1) !== 58 /* : */) return undefined;
+    const keyEnd = line.indexOf('"', i + 1);
+    if (keyEnd < 0 || line.charCodeAt(keyEnd + 1) !== 58 /* : */) return undefined;
     const field = appField(line, i + 1, keyEnd - i - 1);
     if (field === F.Error) return undefined;
     const v = keyEnd + 2;
     const c = line.charCodeAt(v);
     let next: number;
     if (c === 34 /* " */) {
-      let k = v + 1;
+      let k: number;
       let escaped = false;
-      for (; k < n; k++) {
-        const d = line.charCodeAt(k);
-        if (d === 34) break;
-        if (d === 92 /* \ */) {
-          escaped = true;
-          k++;
+      if (plain) {
+        // No backslash anywhere: the next quote closes the string (a native search, not a loop).
+        k = line.indexOf('"', v + 1);
+        if (k < 0) return undefined;
+      } else {
+        for (k = v + 1; k < n; k++) {
+          const d = line.charCodeAt(k);
+          if (d === 34) break;
+          if (d === 92 /* \ */) {
+            escaped = true;
+            k++;
+          }
         }
+        if (k >= n) return undefined;
       }
-      if (k >= n) return undefined;
       next = k + 1;
       if (field !== F.None) {
         if (escaped) return undefined;

@@ -41,59 +41,68 @@ export interface PayloadReduction {
   firstAnchor?: StreamAnchor;
 }
 
-/** An event in stream order, parsed fully only if it may matter (see relevance.ts). */
-export interface PositionedRecord {
-  event: LogEvent;
-  /** Undefined for app lines not parsed yet (they carry no fact; only a possible request id). */
-  record: LogRecord | undefined;
-}
-
-/** Deduplicated (by event id), in stream order; quiet app lines are left unparsed. */
-export function parseEvents(events: readonly LogEvent[], lazy = true): PositionedRecord[] {
+/**
+ * The payload's events in stream order without duplicates (by event id). Subscription payloads
+ * are almost always in order already: then the array is used as is, with no copy.
+ */
+export function orderedUnique(events: readonly LogEvent[]): readonly LogEvent[] {
   let ordered = true;
   for (let i = 1; i < events.length && ordered; i++) ordered = compareEventOrder(events[i - 1]!, events[i]!) < 0;
-  const list = ordered ? events : [...events].sort(compareEventOrder);
-  const out: PositionedRecord[] = [];
-  let previousId: string | undefined;
-  for (const event of list) {
-    // Sorted, so a repeated id sits right after its twin.
-    if (event.id === previousId) continue;
-    previousId = event.id;
-    const record = lazy && relevanceOf(event.message) === Relevance.App ? undefined : parseLogEvent(event.message);
-    out.push({ event, record });
-  }
+  if (ordered) return events;
+  const sorted = [...events].sort(compareEventOrder);
+  const out: LogEvent[] = [];
+  // Sorted, so a repeated id sits right after its twin.
+  for (const e of sorted) if (out.length === 0 || out[out.length - 1]!.id !== e.id) out.push(e);
   return out;
 }
 
-/** The request id an event names, parsing it now if it was left lazy. */
-function requestIdAt(parsed: PositionedRecord[], i: number): string | undefined {
-  const entry = parsed[i]!;
-  entry.record ??= parseLogEvent(entry.event.message);
-  return recordRequestId(entry.record);
-}
-
-/** The first event at or after `from` that names a request, with its index (parsed.length if none). */
-function anchorFrom(parsed: PositionedRecord[], from: number): { index: number; anchor: StreamAnchor | undefined } {
-  for (let i = from; i < parsed.length; i++) {
-    const requestId = requestIdAt(parsed, i);
-    if (requestId !== undefined) return { index: i, anchor: { pos: positionOf(parsed[i]!.event.timestamp, parsed[i]!.event.id), requestId } };
+/**
+ * Records of the payload's events, parsed on demand. Quiet app lines (relevance.ts) are parsed
+ * only if one is needed as an anchor; parallel arrays rather than an object per event, because
+ * payloads hold up to 10,000 events and this runs for each.
+ */
+class LazyRecords {
+  private readonly records: (LogRecord | undefined)[];
+  constructor(readonly events: readonly LogEvent[]) {
+    this.records = new Array<LogRecord | undefined>(events.length);
   }
-  return { index: parsed.length, anchor: undefined };
+  /** The record, parsed now if needed. */
+  at(i: number): LogRecord {
+    return (this.records[i] ??= parseLogEvent(this.events[i]!.message));
+  }
+  /** The record if it may carry a fact or an id-less effect; undefined for a quiet app line. */
+  relevant(i: number, lazy: boolean): LogRecord | undefined {
+    const known = this.records[i];
+    if (known !== undefined) return known;
+    if (lazy && relevanceOf(this.events[i]!.message) === Relevance.App) return undefined;
+    return this.at(i);
+  }
+  /** The first event at or after `from` that names a request, with its index (length if none). */
+  anchorFrom(from: number): { index: number; anchor: StreamAnchor | undefined } {
+    for (let i = from; i < this.events.length; i++) {
+      const requestId = recordRequestId(this.at(i));
+      if (requestId !== undefined) return { index: i, anchor: { pos: positionOf(this.events[i]!.timestamp, this.events[i]!.id), requestId } };
+    }
+    return { index: this.events.length, anchor: undefined };
+  }
 }
 
 /** `lazy: false` parses every event up front (for tests proving laziness changes nothing). */
 export function reducePayload(message: Pick<SubscriptionMessage, "logGroup" | "logStream" | "logEvents">, opts: { lazy?: boolean } = {}): PayloadReduction {
   const stream = message.logStream;
-  const parsed = parseEvents(message.logEvents, opts.lazy ?? true);
+  const lazy = opts.lazy ?? true;
+  const events = orderedUnique(message.logEvents);
+  const records = new LazyRecords(events);
   const facts = new Map<string, Map<string, Fact>>();
   const pending: PendingLine[] = [];
   const resolved: PayloadReduction["resolved"] = [];
   // The last anchor found and where the search for it started: reused while still ahead, so
   // the searches stay linear in the payload however many id-less lines there are.
   let anchor: { index: number; anchor: StreamAnchor | undefined } | undefined;
-  for (let i = 0; i < parsed.length; i++) {
-    const { event, record } = parsed[i]!;
+  for (let i = 0; i < events.length; i++) {
+    const record = records.relevant(i, lazy);
     if (record === undefined) continue;
+    const event = events[i]!;
     const requestId = recordRequestId(record);
     if (requestId !== undefined) {
       const body = factBodyOf(record);
@@ -104,15 +113,15 @@ export function reducePayload(message: Pick<SubscriptionMessage, "logGroup" | "l
     if (!effect) continue;
     // An id-less event belongs to the request of the next event naming one (rare: init lines).
     const pos = positionOf(event.timestamp, event.id);
-    if (!anchor || anchor.index <= i) anchor = anchorFrom(parsed, i + 1);
+    if (!anchor || anchor.index <= i) anchor = records.anchorFrom(i + 1);
     const next = anchor.anchor;
     if (next) {
       addFact(facts, next.requestId, claimKey(pos, next.pos), { s: stream, t: event.timestamp, i: event.id, b: { k: "claim", a: next.pos, what: effect } });
       resolved.push({ pos, anchor: next });
     } else pending.push({ pos, id: event.id, ts: event.timestamp, effect });
   }
-  const out: PayloadReduction = { logGroup: message.logGroup, logStream: stream, events: parsed.length, facts, pending, resolved };
-  const first = anchorFrom(parsed, 0).anchor;
+  const out: PayloadReduction = { logGroup: message.logGroup, logStream: stream, events: events.length, facts, pending, resolved };
+  const first = records.anchorFrom(0).anchor;
   if (first) out.firstAnchor = first;
   return out;
 }
