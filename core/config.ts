@@ -61,6 +61,10 @@ export interface AlignerConfig {
     idleTimeoutSeconds: number;
     /** Divides Lambda's async retry delays (60 s, 120 s) in the local cloud; 1 = real delays. */
     retryDelayDivisor: number;
+    /** Most execution environments per function at once (reserved concurrency, when set, caps it further). */
+    concurrency: number;
+    /** The local subscription holds a stream's new events this long, to batch them into one payload (ms). */
+    logFlushMs: number;
   };
 }
 
@@ -178,6 +182,8 @@ export const KNOBS = [
   knob({ key: "tableDeletionProtection", env: "ALIGNER_TABLE_DELETION_PROTECTION", default: true, description: "DynamoDB deletion protection on the jobs table", parse: bool }),
   knob({ key: "local.idleTimeoutSeconds", env: "ALIGNER_LOCAL_IDLE_TIMEOUT_SECONDS", default: 300, description: "local cloud: idle warm environments stop after this (s)", parse: int(1, 86400) }),
   knob({ key: "local.retryDelayDivisor", env: "ALIGNER_LOCAL_RETRY_DELAY_DIVISOR", default: 1, description: "local cloud: divide Lambda's async retry delays by this", parse: int(1, 1000000) }),
+  knob({ key: "local.concurrency", env: "ALIGNER_LOCAL_CONCURRENCY", default: 4, description: "local cloud: most execution environments per function at once", parse: int(1, 64) }),
+  knob({ key: "local.logFlushMs", env: "ALIGNER_LOCAL_LOG_FLUSH_MS", default: 1000, description: "local cloud: log subscription batching window (ms)", parse: int(10, 60000) }),
 ] as const;
 
 function knob<T>(k: Knob<T>): Knob<T> {
