@@ -33,8 +33,12 @@ export interface PayloadReduction {
   logStream: string;
   /** Distinct events in the payload. */
   events: number;
-  /** requestId → fact key → fact. */
-  facts: Map<string, Map<string, Fact>>;
+  /**
+   * requestId → its facts as [fact key, fact]. Keys are unique within a payload by construction
+   * (one fact per distinct event), so a list is enough; hashing every key here would cost more
+   * than everything else the reducer does per event.
+   */
+  facts: Map<string, KeyedFact[]>;
   pending: PendingLine[];
   /** Id-less events resolved inside the payload, with the event that anchors them. */
   resolved: { pos: Position; anchor: StreamAnchor }[];
@@ -93,7 +97,7 @@ export function reducePayload(message: Pick<SubscriptionMessage, "logGroup" | "l
   const lazy = opts.lazy ?? true;
   const events = orderedUnique(message.logEvents);
   const records = new LazyRecords(events);
-  const facts = new Map<string, Map<string, Fact>>();
+  const facts = new FactsByRequest();
   const pending: PendingLine[] = [];
   const resolved: PayloadReduction["resolved"] = [];
   // The last anchor found and where the search for it started: reused while still ahead, so
@@ -106,7 +110,7 @@ export function reducePayload(message: Pick<SubscriptionMessage, "logGroup" | "l
     const requestId = recordRequestId(record);
     if (requestId !== undefined) {
       const body = factBodyOf(record);
-      if (body) addFact(facts, requestId, factKey(event.id), { s: stream, t: event.timestamp, i: event.id, b: body });
+      if (body) facts.add(requestId, factKey(event.id), { s: stream, t: event.timestamp, i: event.id, b: body });
       continue;
     }
     const effect = idlessEffectOf(record);
@@ -116,18 +120,32 @@ export function reducePayload(message: Pick<SubscriptionMessage, "logGroup" | "l
     if (!anchor || anchor.index <= i) anchor = records.anchorFrom(i + 1);
     const next = anchor.anchor;
     if (next) {
-      addFact(facts, next.requestId, claimKey(pos, next.pos), { s: stream, t: event.timestamp, i: event.id, b: { k: "claim", a: next.pos, what: effect } });
+      facts.add(next.requestId, claimKey(pos, next.pos), { s: stream, t: event.timestamp, i: event.id, b: { k: "claim", a: next.pos, what: effect } });
       resolved.push({ pos, anchor: next });
     } else pending.push({ pos, id: event.id, ts: event.timestamp, effect });
   }
-  const out: PayloadReduction = { logGroup: message.logGroup, logStream: stream, events: events.length, facts, pending, resolved };
+  const out: PayloadReduction = { logGroup: message.logGroup, logStream: stream, events: events.length, facts: facts.map, pending, resolved };
   const first = records.anchorFrom(0).anchor;
   if (first) out.firstAnchor = first;
   return out;
 }
 
-function addFact(facts: Map<string, Map<string, Fact>>, requestId: string, key: string, fact: Fact): void {
-  let m = facts.get(requestId);
-  if (!m) facts.set(requestId, (m = new Map()));
-  m.set(key, fact);
+export type KeyedFact = [key: string, fact: Fact];
+
+/**
+ * Facts grouped by request. A request's events mostly come one after another (START, its lines,
+ * END, REPORT), so the last request's list is kept at hand: comparing two ids is cheaper than
+ * hashing a freshly sliced one.
+ */
+class FactsByRequest {
+  readonly map = new Map<string, KeyedFact[]>();
+  private lastId: string | undefined;
+  private last: KeyedFact[] | undefined;
+  add(requestId: string, key: string, fact: Fact): void {
+    let list = requestId === this.lastId ? this.last : this.map.get(requestId);
+    if (!list) this.map.set(requestId, (list = []));
+    this.lastId = requestId;
+    this.last = list;
+    list.push([key, fact]);
+  }
 }
