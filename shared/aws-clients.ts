@@ -15,6 +15,13 @@ export interface ClientOptions {
   region?: string;
   /** Total attempts per call, including the first. */
   maxAttempts?: number;
+  /**
+   * An explicit endpoint and credentials, for a client that must reach the local cloud from a
+   * process whose environment points elsewhere (`aligner ... --local` reads them from
+   * `.aligner/local.json`). Without them the SDK's own configuration decides.
+   */
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 const DEFAULT_MAX_ATTEMPTS = 5;
@@ -24,12 +31,16 @@ function common(opts: ClientOptions) {
     ...(opts.region !== undefined ? { region: opts.region } : {}),
     maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     retryMode: "adaptive" as const,
+    ...(opts.endpoint !== undefined ? { endpoint: opts.endpoint } : {}),
+    ...(opts.credentials !== undefined ? { credentials: opts.credentials } : {}),
   };
 }
 
 export function s3Client(opts: ClientOptions = {}): S3Client {
   const env = opts.env ?? process.env;
-  return new S3Client({ ...common(opts), forcePathStyle: env[LOCAL_ENV.s3ForcePathStyle] === "true" });
+  // An explicit endpoint is the local cloud's s3rver, which serves buckets by path only.
+  const pathStyle = env[LOCAL_ENV.s3ForcePathStyle] === "true" || opts.endpoint !== undefined;
+  return new S3Client({ ...common(opts), forcePathStyle: pathStyle });
 }
 
 export function dynamoClient(opts: ClientOptions = {}): DynamoDBClient {

@@ -61,7 +61,7 @@ export async function reconcile(source: AsyncIterable<SourceEvent>, store: Statu
 /** The log group's events in [startTime, endTime) (ms), through FilterLogEvents with pagination. */
 export async function* filterLogEvents(
   client: CloudWatchLogsClient,
-  query: { logGroup: string; startTime: number; endTime?: number; logStreamNames?: string[] },
+  query: { logGroup: string; startTime: number; endTime?: number; logStreamNames?: string[]; filterPattern?: string },
 ): AsyncGenerator<SourceEvent> {
   const pages = paginateFilterLogEvents(
     { client, pageSize: 10_000 },
@@ -70,6 +70,7 @@ export async function* filterLogEvents(
       startTime: query.startTime,
       ...(query.endTime !== undefined ? { endTime: query.endTime } : {}),
       ...(query.logStreamNames ? { logStreamNames: query.logStreamNames } : {}),
+      ...(query.filterPattern !== undefined ? { filterPattern: query.filterPattern } : {}),
     },
   );
   for await (const page of pages) {
