@@ -66,6 +66,14 @@ export interface AlignerConfig {
     /** The local subscription holds a stream's new events this long, to batch them into one payload (ms). */
     logFlushMs: number;
   };
+  watch: {
+    /** The live view reads what changed this often (ms). */
+    refreshMs: number;
+    /** The live view reads writes only once they are this old (ms): index replication and write latency. */
+    settleMs: number;
+    /** Most jobs the live view holds; the oldest leave first. */
+    maxJobs: number;
+  };
 }
 
 /** CloudWatch Logs accepts only these retention periods. */
@@ -184,6 +192,9 @@ export const KNOBS = [
   knob({ key: "local.retryDelayDivisor", env: "ALIGNER_LOCAL_RETRY_DELAY_DIVISOR", default: 1, description: "local cloud: divide Lambda's async retry delays by this", parse: int(1, 1000000) }),
   knob({ key: "local.concurrency", env: "ALIGNER_LOCAL_CONCURRENCY", default: 4, description: "local cloud: most execution environments per function at once", parse: int(1, 64) }),
   knob({ key: "local.logFlushMs", env: "ALIGNER_LOCAL_LOG_FLUSH_MS", default: 1000, description: "local cloud: log subscription batching window (ms)", parse: int(10, 60000) }),
+  knob({ key: "watch.refreshMs", env: "ALIGNER_WATCH_REFRESH_MS", default: 1000, description: "live view: read what changed this often (ms)", parse: int(100, 600000) }),
+  knob({ key: "watch.settleMs", env: "ALIGNER_WATCH_SETTLE_MS", default: 1000, description: "live view: read writes once they are this old (ms), for index replication", parse: int(0, 60000) }),
+  knob({ key: "watch.maxJobs", env: "ALIGNER_WATCH_MAX_JOBS", default: 10000, description: "live view: most jobs held (the oldest leave first)", parse: int(10, 1000000) }),
 ] as const;
 
 function knob<T>(k: Knob<T>): Knob<T> {
