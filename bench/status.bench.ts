@@ -122,5 +122,5 @@ for (const p of payloads) {
   indexWrites += stats.indexWrites;
 }
 console.log(`job-record writes per request per payload: ${(jobWrites / pairs).toFixed(3)}  (target <= 1.0; ${jobWrites} writes for ${pairs} request-payload pairs)`);
-console.log(`stream-index writes per payload: ${(indexWrites / payloads.length).toFixed(2)}  (one marker per payload, plus pending init lines at payload edges)`);
+console.log(`stream-index writes per payload: ${(indexWrites / payloads.length).toFixed(2)}  (a marker per payload and per environment start inside it, pending init lines at payload edges, claims)`);
 console.log(`all writes per request per payload: ${((jobWrites + indexWrites) / pairs).toFixed(3)}`);

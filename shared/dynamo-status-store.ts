@@ -4,7 +4,7 @@
  * — the actions the processor's role grants.
  */
 import { ConditionalCheckFailedException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { JOB_RECORD_FIELDS, JOBS_TABLE, jobKey, type JobRecord } from "../core/jobs-table.ts";
 import { justAfter, type Position } from "../core/status/position.ts";
 import type { JobWrite, MarkerItem, PendingItem, StatusStore, StoredJob } from "../core/status/store.ts";
@@ -148,6 +148,13 @@ export class DynamoStatusStore implements StatusStore {
   async pendingBetween(stream: string, from: Position | undefined, to: Position): Promise<PendingItem[]> {
     const items = await this.query(stream, from === undefined ? PENDING : `${PENDING}${justAfter(from)}`, `${PENDING}${to}`, true);
     return items.map(toPending).filter((p) => p.pos < to);
+  }
+
+  async getPending(stream: string, pos: Position): Promise<PendingItem | undefined> {
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { [JOBS_TABLE.partitionKey]: stream, [JOBS_TABLE.sortKey]: `${PENDING}${pos}` }, ConsistentRead: true }),
+    );
+    return res.Item ? toPending(res.Item) : undefined;
   }
 
   async addClaimant(stream: string, pos: Position, claimant: string): Promise<PendingItem | undefined> {

@@ -55,6 +55,11 @@ export class MemoryStatusStore implements StatusStore {
       .map((p) => ({ ...p, claimants: [...p.claimants] }));
   }
 
+  async getPending(stream: string, pos: Position): Promise<PendingItem | undefined> {
+    const item = this.pendings.get(stream)?.get(pos);
+    return item ? { ...item, claimants: [...item.claimants] } : undefined;
+  }
+
   async addClaimant(stream: string, pos: Position, claimant: string): Promise<PendingItem | undefined> {
     const item = this.pendings.get(stream)?.get(pos);
     if (!item) return undefined;

@@ -54,6 +54,8 @@ export interface StatusStore {
   lastMarkerBefore(stream: string, pos: Position): Promise<MarkerItem | undefined>;
   /** Pending events strictly between two positions (`from` undefined = stream start). */
   pendingBetween(stream: string, from: Position | undefined, to: Position): Promise<PendingItem[]>;
+  /** The pending event at `pos`, if one was recorded (strongly consistent). */
+  getPending(stream: string, pos: Position): Promise<PendingItem | undefined>;
   /** Adds a claimant to a pending event and returns the item with all claimants so far. */
   addClaimant(stream: string, pos: Position, claimant: string): Promise<PendingItem | undefined>;
 }
