@@ -4,7 +4,7 @@
  * variable names as the configuration knobs) and `readFunctionResources`.
  */
 import type { AlignerConfig } from "./config.ts";
-import { MAFFT_LAYER } from "./mafft-layer.ts";
+import { MAFFT_LAYER_ROOT, MAFFT_ROOT_ENV } from "./mafft-layer.ts";
 
 /** Variables that name resources (their values are only known after deploy). */
 export const RESOURCE_ENV = {
@@ -28,9 +28,9 @@ export function alignerEnvironment(config: AlignerConfig, resources: AlignerReso
     ALIGNER_MAX_INPUT_BYTES: String(config.input.maxBytes),
     ALIGNER_MAFFT_ARGS: config.mafft.defaultArgs.join(" "),
     ALIGNER_MAFFT_KILL_MARGIN_MS: String(config.mafft.killMarginMs),
-    MAFFT_BINARIES: MAFFT_LAYER.binaries,
-    MAFFT_TMPDIR: MAFFT_LAYER.tmp,
-    TMPDIR: MAFFT_LAYER.tmp,
+    // The runner derives MAFFT_BINARIES, PATH and MAFFT_TMPDIR for MAFFT from this one root.
+    [MAFFT_ROOT_ENV]: MAFFT_LAYER_ROOT,
+    TMPDIR: "/tmp",
     POWERTOOLS_SERVICE_NAME: "aligner",
     NODE_OPTIONS: "--enable-source-maps",
   };

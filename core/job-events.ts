@@ -43,6 +43,26 @@ export type JobEvent =
 
 export type JobEventKind = JobEvent["jobEvent"];
 
+/** A job event's log fields: flat strings and numbers, `jobEvent` first, absent fields left out. */
+export type JobEventFields = Record<string, string | number>;
+
+/**
+ * The writer side: the fields the aligner appends to a Powertools log item (next to `message`,
+ * `level` and `function_request_id`). `readJobEvent(jobEventFields(e))` gives `e` back.
+ */
+export function jobEventFields(event: JobEvent): JobEventFields {
+  const out: JobEventFields = {};
+  for (const [k, v] of Object.entries(event)) {
+    if (typeof v === "string" || typeof v === "number") out[k] = v;
+  }
+  return out;
+}
+
+/** The `message` of a job event's log line. */
+export function jobEventMessage(event: JobEvent): string {
+  return event.jobEvent === "failed" ? `job failed: ${event.errorMessage}` : `job ${event.jobEvent}`;
+}
+
 function stringAt(obj: Record<string, unknown>, k: string): string | undefined {
   const v = obj[k];
   return typeof v === "string" ? v : undefined;

@@ -91,7 +91,7 @@ describe("aligner function", () => {
     const env = (fn["environment"] as { variables: Record<string, string> }).variables;
     const [outputId] = only(stack, "aws_s3_bucket", "output");
     expect(env["ALIGNER_OUTPUT_BUCKET"]).toBe(ref(outputId, "bucket"));
-    expect(env["MAFFT_BINARIES"]).toBe("/opt/mafft/libexec");
+    expect(env["ALIGNER_MAFFT_ROOT"]).toBe("/opt/mafft");
     expect(env["TMPDIR"]).toBe("/tmp");
   });
 

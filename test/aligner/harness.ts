@@ -1,0 +1,190 @@
+/**
+ * The aligner under test, for real: the real handler logic with a real Powertools Logger, real
+ * MAFFT (this machine's, in the layer layout, via prepareLocalMafft) and s3rver. Logs are read back
+ * from stdout as the JSON lines Lambda would ship to CloudWatch.
+ */
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { Logger } from "@aws-lambda-powertools/logger";
+import type { Context, S3Event, S3EventRecord } from "aws-lambda";
+import { vi } from "vitest";
+import { createAligner, type AlignerHandler } from "../../functions/aligner/aligner.ts";
+import { forgetLocatedMafft } from "../../functions/aligner/mafft-runner.ts";
+import { encodeEventKey } from "../../core/s3-event-key.ts";
+import { prepareLocalMafft } from "../../layers/mafft/local.ts";
+import { startS3rver, type LocalS3 } from "../helpers/s3rver.ts";
+
+export const INPUT_BUCKET = "aligner-input";
+export const OUTPUT_BUCKET = "aligner-output";
+export const DATA = path.resolve(import.meta.dirname, "../data/mafft-sample");
+
+export interface Harness {
+  s3: LocalS3;
+  client: S3Client;
+  /** Layer root of this machine's MAFFT. */
+  mafftRoot: string;
+  /** A fresh aligner ("execution environment") with its own scratch root. */
+  environment(opts?: EnvironmentOptions): Promise<Environment>;
+  put(key: string, body: string | Uint8Array, metadata?: Record<string, string>): Promise<string>;
+  getOutput(key: string): Promise<{ body: string; metadata: Record<string, string> } | undefined>;
+  close(): Promise<void>;
+}
+
+export interface EnvironmentOptions {
+  mafftRoot?: string;
+  maxInputBytes?: number;
+  killMarginMs?: number;
+  defaultArgs?: string[];
+}
+
+export interface Environment {
+  tmpDir: string;
+  invoke(event: S3Event, opts?: { requestId?: string; remainingMs?: number }): Promise<{ logs: LogLine[]; error?: unknown }>;
+  /** Entries left in the scratch root. */
+  leftovers(): Promise<string[]>;
+}
+
+export type LogLine = Record<string, unknown> & { message: string; level: string };
+
+let seq = 0;
+
+export async function startHarness(): Promise<Harness> {
+  const s3 = await startS3rver([INPUT_BUCKET, OUTPUT_BUCKET]);
+  const client = s3.client();
+  const state = await mkdtemp(path.join(tmpdir(), "aligner-test-"));
+  // The machine's MAFFT, never a layer zip that may or may not have been built in this checkout.
+  const { root } = await prepareLocalMafft(state, { layerZip: path.join(state, "no-layer.zip") });
+  return {
+    s3,
+    client,
+    mafftRoot: root,
+    async environment(opts = {}) {
+      forgetLocatedMafft();
+      const tmp = await mkdtemp(path.join(state, "tmp-"));
+      // Lambda sets this; Powertools reports cold starts only for on-demand environments.
+      process.env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand";
+      const logger = new Logger({ serviceName: "aligner" });
+      const aligner: AlignerHandler = createAligner({
+        s3: client,
+        logger,
+        settings: {
+          inputBucket: INPUT_BUCKET,
+          outputBucket: OUTPUT_BUCKET,
+          maxInputBytes: opts.maxInputBytes ?? 100 * 1024 * 1024,
+          defaultArgs: opts.defaultArgs ?? ["--auto"],
+          killMarginMs: opts.killMarginMs ?? 10_000,
+        },
+        mafftRoot: opts.mafftRoot ?? root,
+        tmpDir: () => tmp,
+        basePath: process.env["PATH"],
+      });
+      return {
+        tmpDir: tmp,
+        async invoke(event, o = {}) {
+          const requestId = o.requestId ?? `0000000${++seq}-aaaa-4bbb-8ccc-dddddddddddd`.slice(-36);
+          const deadline = Date.now() + (o.remainingMs ?? 300_000);
+          const context = fakeContext(requestId, () => deadline - Date.now());
+          const { lines, restore } = captureStdout();
+          let error: unknown;
+          try {
+            await aligner(event, context);
+          } catch (e) {
+            error = e;
+          } finally {
+            restore();
+          }
+          return { logs: lines(), error };
+        },
+        async leftovers() {
+          return (await readdir(tmp)).sort();
+        },
+      };
+    },
+    async put(key, body, metadata) {
+      const res = await client.send(new PutObjectCommand({ Bucket: INPUT_BUCKET, Key: key, Body: body, Metadata: metadata }));
+      return res.ETag ?? "";
+    },
+    async getOutput(key) {
+      try {
+        await client.send(new HeadObjectCommand({ Bucket: OUTPUT_BUCKET, Key: key }));
+      } catch {
+        return undefined;
+      }
+      const res = await client.send(new GetObjectCommand({ Bucket: OUTPUT_BUCKET, Key: key }));
+      return { body: await res.Body!.transformToString(), metadata: res.Metadata ?? {} };
+    },
+    async close() {
+      await s3.close();
+      await rm(state, { recursive: true, force: true });
+    },
+  };
+}
+
+export function fakeContext(requestId: string, remaining: () => number): Context {
+  return {
+    awsRequestId: requestId,
+    functionName: "lambda-aligner-aligner",
+    functionVersion: "$LATEST",
+    invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:lambda-aligner-aligner",
+    memoryLimitInMB: "2048",
+    logGroupName: "/aws/lambda/lambda-aligner-aligner",
+    logStreamName: "2026/11/24/[$LATEST]0123456789abcdef0123456789abcdef",
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: remaining,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** An S3 notification as S3 sends it: keys URL-encoded, one record per object. */
+export function s3Event(objects: { key: string; size?: number; bucket?: string; eventName?: string }[]): S3Event {
+  const Records = objects.map(
+    (o) =>
+      ({
+        eventVersion: "2.1",
+        eventSource: "aws:s3",
+        awsRegion: "us-east-1",
+        eventTime: new Date().toISOString(),
+        eventName: o.eventName ?? "ObjectCreated:Put",
+        userIdentity: { principalId: "EXAMPLE" },
+        requestParameters: { sourceIPAddress: "127.0.0.1" },
+        responseElements: { "x-amz-request-id": "EXAMPLE", "x-amz-id-2": "EXAMPLE" },
+        s3: {
+          s3SchemaVersion: "1.0",
+          configurationId: "aligner",
+          bucket: { name: o.bucket ?? INPUT_BUCKET, ownerIdentity: { principalId: "EXAMPLE" }, arn: `arn:aws:s3:::${o.bucket ?? INPUT_BUCKET}` },
+          object: { key: encodeEventKey(o.key), size: o.size ?? 0, eTag: "", sequencer: "0A1B2C3D4E5F678901" },
+        },
+      }) as S3EventRecord,
+  );
+  return { Records };
+}
+
+/** Collects what the Logger writes to stdout (one JSON object per line) while a call runs. */
+function captureStdout(): { lines: () => LogLine[]; restore: () => void } {
+  const chunks: string[] = [];
+  const capture = (chunk: string | Uint8Array) => {
+    chunks.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+    return true;
+  };
+  // Lambda ships both streams to CloudWatch (Powertools writes WARN and ERROR to stderr).
+  const out = vi.spyOn(process.stdout, "write").mockImplementation(capture);
+  const err = vi.spyOn(process.stderr, "write").mockImplementation(capture);
+  return {
+    lines: () =>
+      chunks
+        .join("")
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .map((l) => JSON.parse(l) as LogLine),
+    restore: () => {
+      out.mockRestore();
+      err.mockRestore();
+    },
+  };
+}
+
+export const jobEvents = (logs: LogLine[]) => logs.filter((l) => typeof l["jobEvent"] === "string");
