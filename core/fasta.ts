@@ -163,7 +163,8 @@ export class FastaScanner {
         continue;
       }
       // Preamble: only blank lines may come before the first header.
-      if (b === 0x20 || b === 0x09 || b === CR) continue;
+      const blank = b === 0x20 || b === 0x09 || b === CR;
+      if (blank && this.preambleSample.length === 0) continue;
       if (this.preambleSample.length < 30) this.preambleSample.push(b);
     }
   }

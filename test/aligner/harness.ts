@@ -34,6 +34,8 @@ export interface Harness {
 
 export interface EnvironmentOptions {
   mafftRoot?: string;
+  /** Another S3 client (e.g. one pointed at a dead endpoint). */
+  s3?: S3Client;
   maxInputBytes?: number;
   killMarginMs?: number;
   defaultArgs?: string[];
@@ -67,7 +69,7 @@ export async function startHarness(): Promise<Harness> {
       process.env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand";
       const logger = new Logger({ serviceName: "aligner" });
       const aligner: AlignerHandler = createAligner({
-        s3: client,
+        s3: opts.s3 ?? client,
         logger,
         settings: {
           inputBucket: INPUT_BUCKET,

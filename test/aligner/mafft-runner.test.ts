@@ -1,0 +1,154 @@
+/**
+ * How the aligner finds and trusts MAFFT: the direct path and the copy-and-chmod path (a package
+ * that lost its unix modes), a MAFFT whose exit code lies, and the esbuild bundle running in its
+ * own process with the function environment, as the local cloud and Lambda run it.
+ */
+import { execFile } from "node:child_process";
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveConfig } from "../../core/config.ts";
+import { alignerEnvironment } from "../../core/function-env.ts";
+import { readJobEvent } from "../../core/job-events.ts";
+import { MAFFT_ROOT_ENV, mafftLayout } from "../../core/mafft-layer.ts";
+import { bundleFunction } from "../../infra/bundle.ts";
+import { DATA, INPUT_BUCKET, jobEvents, OUTPUT_BUCKET, s3Event, startHarness, type Harness } from "./harness.ts";
+
+const run = promisify(execFile);
+
+let h: Harness;
+let dna: string;
+let scratch: string;
+
+beforeAll(async () => {
+  h = await startHarness();
+  dna = await readFile(path.join(DATA, "dna-small.fasta"), "utf8");
+  scratch = await mkdtemp(path.join(tmpdir(), "aligner-runner-"));
+});
+afterAll(async () => {
+  await h?.close();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+/** A layer root holding real copies of this machine's MAFFT files with every execute bit removed. */
+async function layerWithoutModes(): Promise<string> {
+  const root = path.join(scratch, "no-modes", "mafft");
+  const from = mafftLayout(h.mafftRoot);
+  const to = mafftLayout(root);
+  await mkdir(path.dirname(to.script), { recursive: true });
+  await mkdir(to.binaries, { recursive: true });
+  await mkdir(to.toolsBin, { recursive: true });
+  await copyFile(await realpath(from.script), to.script);
+  await chmod(to.script, 0o644);
+  for (const f of await readdir(from.binaries)) {
+    await copyFile(path.join(from.binaries, f), path.join(to.binaries, f));
+    await chmod(path.join(to.binaries, f), 0o644);
+  }
+  return root;
+}
+
+/** A layer whose `mafft` is a stand-in script (its body gets the input file as "$in"). */
+async function fakeLayer(name: string, body: string): Promise<string> {
+  const root = path.join(scratch, name, "mafft");
+  const l = mafftLayout(root);
+  await mkdir(path.dirname(l.script), { recursive: true });
+  await mkdir(l.binaries, { recursive: true });
+  await writeFile(l.script, `#!/bin/bash\nif [ "$1" = "--version" ]; then echo "v7.505 (stand-in)" >&2; exit 0; fi\nfor in; do :; done\n${body}\n`, { mode: 0o755 });
+  await writeFile(l.versionHelper, "#!/bin/sh\necho 7.505\n", { mode: 0o755 });
+  return root;
+}
+
+describe("locating MAFFT", () => {
+  it("copies a layer without execute bits to the scratch folder once per environment, chmods it, and aligns with the copy", async () => {
+    const root = await layerWithoutModes();
+    const env = await h.environment({ mafftRoot: root });
+    await h.put("modes/a.fasta", dna);
+    const first = await env.invoke(s3Event([{ key: "modes/a.fasta", size: dna.length }]));
+    expect(first.error).toBeUndefined();
+    expect(jobEvents(first.logs).map((l) => l["jobEvent"])).toEqual(["accepted", "succeeded"]);
+    const copied = first.logs.filter((l) => l.message.includes("are not executable, so they were copied"));
+    expect(copied).toHaveLength(1);
+    expect(copied[0]).toMatchObject({ mafftVia: "copy", mafftRoot: path.join(env.tmpDir, "mafft-executable") });
+    expect(await env.leftovers()).toEqual(["mafft-executable"]); // the environment's copy stays; the job's folder does not
+    const copyScript = mafftLayout(path.join(env.tmpDir, "mafft-executable")).script;
+    const copiedAt = (await stat(copyScript)).mtimeMs;
+    expect((await stat(copyScript)).mode & 0o111).not.toBe(0);
+
+    // The next request of the warm environment uses the copy as it is.
+    const second = await env.invoke(s3Event([{ key: "modes/a.fasta", size: dna.length }]));
+    expect(jobEvents(second.logs).map((l) => l["jobEvent"])).toEqual(["accepted", "succeeded"]);
+    expect(second.logs.some((l) => l.message.includes("copied"))).toBe(false);
+    expect((await stat(copyScript)).mtimeMs).toBe(copiedAt);
+    expect((await h.getOutput("modes/a.aligned.fasta"))?.body.match(/^>/gm)).toHaveLength(5);
+  });
+
+  it("runs an executable layer in place, without copying", async () => {
+    const env = await h.environment();
+    await h.put("direct.fasta", dna);
+    const { logs } = await env.invoke(s3Event([{ key: "direct.fasta", size: dna.length }]));
+    expect(logs.find((l) => l["mafftVia"] !== undefined)).toMatchObject({ mafftVia: "layer", mafftRoot: h.mafftRoot });
+    expect(await env.leftovers()).toEqual([]);
+  });
+});
+
+describe("an exit code of 0 proves nothing", () => {
+  it("a MAFFT that drops a sequence fails the job as MafftFailed", async () => {
+    const env = await h.environment({ mafftRoot: await fakeLayer("drops", `awk '/^>/{n++} n<=4' "$in"`) });
+    await h.put("dropped.fasta", dna);
+    const { logs, error } = await env.invoke(s3Event([{ key: "dropped.fasta", size: dna.length }]));
+    expect(error).toBeUndefined();
+    const failed = readJobEvent(jobEvents(logs).at(-1)!);
+    expect(failed).toMatchObject({ errorType: "MafftFailed", errorMessage: expect.stringContaining("MAFFT's alignment of dropped.fasta does not hold the input's sequences (MAFFT returned 4 sequences for 5)") });
+    expect(await h.getOutput("dropped.aligned.fasta")).toBeUndefined();
+  });
+
+  it("a MAFFT that writes nothing, or loses residues, or fails, fails the job as MafftFailed", async () => {
+    const cases: [string, string, RegExp][] = [
+      ["silent", "exit 0", /^MAFFT wrote no usable alignment for silent\.fasta \(its output is empty/],
+      ["shrinks", `sed 's/^ATG//' "$in"`, /record 1 \('seq1'\) with \d+ residues instead of \d+/],
+      ["crashes", `echo "Segmentation fault in tbfast" >&2; exit 3`, /^MAFFT exited with status 3 while aligning crashes\.fasta \(MAFFT said: "Segmentation fault in tbfast"\)/],
+    ];
+    for (const [name, body, message] of cases) {
+      const env = await h.environment({ mafftRoot: await fakeLayer(name, body) });
+      await h.put(`${name}.fasta`, dna.replace(/^>.*$/m, ">seq1"));
+      const { logs } = await env.invoke(s3Event([{ key: `${name}.fasta`, size: dna.length }]));
+      const failed = readJobEvent(jobEvents(logs).at(-1)!);
+      expect(failed?.jobEvent === "failed" && failed.errorType).toBe("MafftFailed");
+      expect(failed?.jobEvent === "failed" ? failed.errorMessage : "").toMatch(message);
+      expect(await env.leftovers()).toEqual([]);
+    }
+  });
+});
+
+describe("the bundle", () => {
+  it("bundles with bundleFunction('aligner') and aligns in its own process with the function environment", async () => {
+    const { file } = bundleFunction("aligner", path.join(scratch, "bundle"));
+    await h.put("bundled run/sample α.fasta", dna);
+    const tmp = await mkdtemp(path.join(scratch, "lambda-tmp-"));
+    const environment = {
+      PATH: process.env["PATH"] ?? "",
+      ...alignerEnvironment(resolveConfig({}), { inputBucket: INPUT_BUCKET, outputBucket: OUTPUT_BUCKET }),
+      ...h.s3.env(),
+      [MAFFT_ROOT_ENV]: h.mafftRoot,
+      TMPDIR: tmp,
+      AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+    };
+    const event = s3Event([{ key: "bundled run/sample α.fasta", size: dna.length }]);
+    const invoke = `
+      const { handler } = await import(process.argv[1]);
+      const deadline = Date.now() + 60000;
+      const context = { awsRequestId: "99999999-8888-4777-8666-555555555555", functionName: "f", memoryLimitInMB: "2048",
+        logGroupName: "/aws/lambda/f", logStreamName: "s", getRemainingTimeInMillis: () => deadline - Date.now() };
+      await handler(JSON.parse(process.argv[2]), context);`;
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", invoke, file, JSON.stringify(event)], { env: environment, timeout: 60_000 });
+    const lines = stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.filter((l) => l["jobEvent"] !== undefined).map((l) => [l["jobEvent"], l["function_request_id"], l["cold_start"]])).toEqual([
+      ["accepted", "99999999-8888-4777-8666-555555555555", true],
+      ["succeeded", "99999999-8888-4777-8666-555555555555", true],
+    ]);
+    expect((await h.getOutput("bundled run/sample α.aligned.fasta"))?.body.match(/^>/gm)).toHaveLength(5);
+    expect(await readdir(tmp)).toEqual([]);
+  });
+});
