@@ -6,5 +6,6 @@ if (major < 22 || (major === 22 && minor < 12)) {
   process.exit(2);
 }
 const { register } = await import("tsx/esm/api");
-register();
+// The project's own tsconfig (JSX settings for the live view), whatever the working directory.
+register({ tsconfig: new URL("../tsconfig.json", import.meta.url).pathname });
 await import("../cli/main.ts");

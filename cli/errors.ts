@@ -21,3 +21,19 @@ export class UsageError extends CliError {
     super(message, EXIT.usage);
   }
 }
+
+/**
+ * Errors from core/ that mean the user asked for something that cannot be (a target without a
+ * needed name, an unreadable time): shown as usage errors, exit code 2.
+ */
+const INPUT_ERROR_NAMES = new Set(["TargetError", "TimeSpecError"]);
+
+export function asCliError(err: unknown): CliError | undefined {
+  if (err instanceof CliError) return err;
+  if (err instanceof Error && INPUT_ERROR_NAMES.has(err.name)) {
+    const usage = new UsageError(err.message);
+    usage.stack = err.stack ?? "";
+    return usage;
+  }
+  return undefined;
+}

@@ -1,13 +1,29 @@
 /** The `aligner` command line: one program, one module per subcommand (cli/commands/). */
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
-import { CliError, EXIT } from "./errors.ts";
+import { asCliError, CliError, EXIT } from "./errors.ts";
 import { ConfigError } from "../core/config.ts";
 import { registerConfig } from "./commands/config.ts";
 import { registerDev } from "./commands/dev.ts";
 import { registerParse } from "./commands/parse.ts";
+import { registerWatch } from "./commands/watch.ts";
+import { registerHistory } from "./commands/history.ts";
+import { registerLogs } from "./commands/logs.ts";
+import { registerReconcile } from "./commands/reconcile.ts";
+import { registerStats } from "./commands/stats.ts";
+import { registerTarget } from "./commands/target.ts";
 
-const SUBCOMMANDS: ((program: Command) => void)[] = [registerConfig, registerDev, registerParse];
+const SUBCOMMANDS: ((program: Command) => void)[] = [
+  registerWatch,
+  registerHistory,
+  registerLogs,
+  registerStats,
+  registerReconcile,
+  registerTarget,
+  registerParse,
+  registerConfig,
+  registerDev,
+];
 
 export function buildProgram(): Command {
   const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
@@ -33,10 +49,11 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     const debug = argv.includes("--debug");
-    if (err instanceof CliError || err instanceof ConfigError) {
-      process.stderr.write(`aligner: ${err.message}\n`);
-      if (debug) process.stderr.write(`${err.stack}\n`);
-      return err instanceof CliError ? err.exitCode : EXIT.usage;
+    const known = asCliError(err) ?? (err instanceof ConfigError ? err : undefined);
+    if (known) {
+      process.stderr.write(`aligner: ${known.message}\n`);
+      if (debug) process.stderr.write(`${known.stack}\n`);
+      return known instanceof CliError ? known.exitCode : EXIT.usage;
     }
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`aligner: ${message}${debug ? "" : " (run with --debug for details)"}\n`);

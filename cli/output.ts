@@ -26,3 +26,13 @@ export function formatTable(header: string[], rows: string[][]): string {
       .trimEnd();
   return [line(header), ...rows.map(line)].join("\n");
 }
+
+/** One RFC 4180 line: fields with commas, quotes or line breaks are quoted, quotes doubled. */
+export function csvLine(values: readonly unknown[]): string {
+  return values
+    .map((v) => {
+      const s = v === undefined || v === null ? "" : String(v);
+      return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    })
+    .join(",");
+}

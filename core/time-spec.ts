@@ -1,0 +1,57 @@
+/**
+ * Points in time as users type them on the command line: a span back from now (`90s`, `30m`,
+ * `24h`, `7d`, `2w`) or an ISO 8601 time (`2026-11-24`, `2026-11-24T10:00:00Z`). Pure: the caller
+ * passes "now".
+ */
+
+export class TimeSpecError extends Error {
+  override name = "TimeSpecError";
+}
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** Milliseconds of a span such as `24h`; undefined if `text` is not a span. */
+export function parseSpan(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$/i.exec(text);
+  if (!m) return undefined;
+  return Number(m[1]) * UNIT_MS[m[2]!.toLowerCase()]!;
+}
+
+/** Epoch milliseconds of `text`: `now` minus a span, or an ISO time. */
+export function parseTimeSpec(text: string, nowMs: number, what = "time"): number {
+  const span = parseSpan(text);
+  if (span !== undefined) return nowMs - span;
+  // ISO dates only (a bare number or a locale format would be ambiguous).
+  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text.trim())) {
+    const ms = Date.parse(text.trim());
+    if (Number.isFinite(ms)) return ms;
+  }
+  throw new TimeSpecError(`${what} must be a span such as 30m, 24h or 7d, or an ISO time such as 2026-11-24T10:00:00Z, got ${JSON.stringify(text)}`);
+}
+
+/** A [since, until) range, checked to be non-empty. */
+export function parseTimeRange(since: string, until: string | undefined, nowMs: number): { sinceMs: number; untilMs: number } {
+  const sinceMs = parseTimeSpec(since, nowMs, "--since");
+  const untilMs = until === undefined ? nowMs : parseTimeSpec(until, nowMs, "--until");
+  if (untilMs <= sinceMs) {
+    throw new TimeSpecError(`--until (${new Date(untilMs).toISOString()}) must be later than --since (${new Date(sinceMs).toISOString()})`);
+  }
+  return { sinceMs, untilMs };
+}
+
+/** `1h 5m`, `42s`, `3d 4h`: a compact span for humans. */
+export function formatSpan(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const parts: [number, string][] = [
+    [Math.floor(s / 86400), "d"],
+    [Math.floor((s % 86400) / 3600), "h"],
+    [Math.floor((s % 3600) / 60), "m"],
+  ];
+  const first = parts.findIndex(([n]) => n > 0);
+  return parts
+    .slice(first, first + 2)
+    .filter(([n]) => n > 0)
+    .map(([n, u]) => `${n}${u}`)
+    .join(" ");
+}

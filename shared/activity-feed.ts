@@ -1,0 +1,72 @@
+/**
+ * What changed in the jobs table since the last look, read from the `byActivity` index: one
+ * Query per shard over the key range written since the previous refresh, so a refresh reads the
+ * changed records and nothing else (see README, "Live cost").
+ *
+ * The range ends `settleMs` before the server's "now": a record's `updatedKey` is stamped by the
+ * log processor before its write commits and the index is updated asynchronously (AWS: "within
+ * a fraction of a second"), so a write stamped T may become visible after a later one. Reading
+ * only up to now - settle, and never again below that, reads each write once; the price is that
+ * the view runs `settleMs` behind. A write delayed by more (a throttled processor retrying) is
+ * caught by the live view's re-read of jobs it shows as RUNNING for long (tui/live-jobs.ts).
+ */
+import { activityPartitions, activityRange, activityWindow } from "../core/job-queries.ts";
+import type { JobRow } from "../core/job-item.ts";
+import type { JobsReader } from "./jobs-reader.ts";
+import type { Clock } from "./server-clock.ts";
+
+export interface ActivityFeedOptions {
+  settleMs: number;
+  clock: Clock;
+  shards?: number;
+}
+
+export interface FeedRead {
+  rows: JobRow[];
+  /** Items read (billed) by this call. */
+  itemsRead: number;
+  /** Queries made (one per shard at least). */
+  queries: number;
+}
+
+export class ActivityFeed {
+  /** Every write stamped at or before this time (ms) has been read. */
+  private coveredUpTo: number | undefined;
+
+  constructor(
+    private readonly reader: JobsReader,
+    private readonly opts: ActivityFeedOptions,
+  ) {}
+
+  get cursor(): number | undefined {
+    return this.coveredUpTo;
+  }
+
+  /** The `maxJobs` most recently written jobs since `sinceMs`: the first screen. */
+  async load(sinceMs: number, maxJobs: number): Promise<FeedRead> {
+    const upto = this.opts.clock.now() - this.opts.settleMs;
+    const before = { ...this.reader.counts };
+    const rows: JobRow[] = [];
+    for await (const row of this.reader.newestFirst(activityPartitions(this.opts.shards), activityWindow(sinceMs, upto), { limit: maxJobs })) rows.push(row);
+    this.coveredUpTo = upto;
+    return { rows, itemsRead: this.reader.counts.items - before.items, queries: this.reader.counts.requests - before.requests };
+  }
+
+  /** Records written since the previous call (or `load`). */
+  async changes(): Promise<FeedRead> {
+    const upto = this.opts.clock.now() - this.opts.settleMs;
+    if (this.coveredUpTo !== undefined && upto <= this.coveredUpTo) return { rows: [], itemsRead: 0, queries: 0 };
+    const range = activityRange(this.coveredUpTo, upto);
+    const before = { ...this.reader.counts };
+    const pages = await Promise.all(
+      activityPartitions(this.opts.shards).map(async (p) => {
+        const rows: JobRow[] = [];
+        for await (const page of this.reader.partitionRows(p, range)) rows.push(...page);
+        return rows;
+      }),
+    );
+    // Only now: a failed read must be retried over the same range.
+    this.coveredUpTo = upto;
+    return { rows: pages.flat(), itemsRead: this.reader.counts.items - before.items, queries: this.reader.counts.requests - before.requests };
+  }
+}

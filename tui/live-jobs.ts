@@ -1,0 +1,173 @@
+/**
+ * The live view's data, kept apart from React: loads the newest jobs, then every `refreshMs`
+ * applies what changed (ActivityFeed: one Query per shard over what was written since the last
+ * refresh). A failed read is retried with exponential backoff and jitter and shown in the
+ * status line; the loop itself never throws. React subscribes through `subscribe`/`snapshot`
+ * (useSyncExternalStore); the plain (non-TTY) printer through `onChange`.
+ *
+ * Jobs shown as RUNNING whose record has not changed for `staleMs` are re-read by id (at most
+ * once per `staleMs` each): the safety net for a write the activity feed could not see in time
+ * (see shared/activity-feed.ts). In steady state that is only the genuinely long jobs.
+ */
+import type { JobRow } from "../core/job-item.ts";
+import { keyTime } from "../core/job-item.ts";
+import { JobList } from "./job-list.ts";
+
+export interface LiveSource {
+  load(sinceMs: number, maxJobs: number): Promise<{ rows: JobRow[]; itemsRead: number }>;
+  changes(): Promise<{ rows: JobRow[]; itemsRead: number }>;
+  reread(requestIds: string[]): Promise<JobRow[]>;
+  /** One sentence for a failed read. */
+  describeError(err: unknown): string;
+}
+
+export interface LiveStatus {
+  phase: "loading" | "live" | "retrying" | "stopped";
+  /** When the last successful refresh ended (ms). */
+  lastRefreshMs?: number;
+  /** Items the last refresh read (its cost). */
+  lastItemsRead: number;
+  error?: string;
+  /** When the next attempt is due (ms), while retrying. */
+  retryAtMs?: number;
+  attempt: number;
+}
+
+export interface LiveSnapshot {
+  version: number;
+  status: LiveStatus;
+}
+
+export interface LiveJobsOptions {
+  sinceMs: number;
+  maxJobs: number;
+  refreshMs: number;
+  staleMs: number;
+  now?: () => number;
+  /** Longest wait between retries. */
+  maxBackoffMs?: number;
+  random?: () => number;
+}
+
+export class LiveJobs {
+  readonly list: JobList;
+  private snap: LiveSnapshot = { version: 0, status: { phase: "loading", lastItemsRead: 0, attempt: 0 } };
+  private readonly listeners = new Set<() => void>();
+  private readonly changeListeners = new Set<(rows: JobRow[]) => void>();
+  private readonly rereadAt = new Map<string, number>();
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private loaded = false;
+
+  constructor(
+    private readonly source: LiveSource,
+    private readonly opts: LiveJobsOptions,
+  ) {
+    this.list = new JobList(opts.maxJobs);
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  snapshot = (): LiveSnapshot => this.snap;
+
+  /** Called with the rows each refresh changed (the first load included). */
+  onChange(listener: (rows: JobRow[]) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Runs one load-or-refresh now (tests, and the plain printer's single pass). */
+  async refreshOnce(): Promise<boolean> {
+    try {
+      await this.step();
+      return true;
+    } catch (err) {
+      this.setStatus({ ...this.snap.status, phase: "retrying", error: this.source.describeError(err), attempt: this.snap.status.attempt + 1 });
+      return false;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+    this.setStatus({ ...this.snap.status, phase: "stopped" });
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      let delay = this.opts.refreshMs;
+      try {
+        await this.step();
+      } catch (err) {
+        const attempt = this.snap.status.attempt + 1;
+        const cap = this.opts.maxBackoffMs ?? 30_000;
+        // Full jitter on an exponential base: many viewers do not retry in step.
+        const base = Math.min(cap, 1000 * 2 ** (attempt - 1));
+        delay = Math.max(250, Math.round(base * (0.5 + 0.5 * (this.opts.random ?? Math.random)())));
+        this.setStatus({ ...this.snap.status, phase: "retrying", error: this.source.describeError(err), attempt, retryAtMs: this.now() + delay });
+      }
+      await this.sleep(delay);
+    }
+  }
+
+  private async step(): Promise<void> {
+    let read: { rows: JobRow[]; itemsRead: number };
+    if (!this.loaded) {
+      read = await this.source.load(this.opts.sinceMs, this.opts.maxJobs);
+      this.loaded = true;
+    } else {
+      read = await this.source.changes();
+    }
+    const changed = this.list.upsert(read.rows);
+    const repaired = await this.rereadStale();
+    const all = repaired.length ? [...changed, ...this.list.upsert(repaired)] : changed;
+    if (all.length) for (const l of this.changeListeners) l(all);
+    const status: LiveStatus = { phase: "live", lastRefreshMs: this.now(), lastItemsRead: read.itemsRead, attempt: 0 };
+    this.setStatus(status);
+  }
+
+  private async rereadStale(): Promise<JobRow[]> {
+    const now = this.now();
+    const staleBefore = new Date(now - this.opts.staleMs).toISOString();
+    const ids: string[] = [];
+    for (const row of this.list.all()) {
+      if (row.record.status !== "RUNNING") continue;
+      const id = row.record.requestId;
+      if (keyTime(row.updatedKey) >= staleBefore) continue;
+      if ((this.rereadAt.get(id) ?? 0) > now - this.opts.staleMs) continue;
+      ids.push(id);
+      this.rereadAt.set(id, now);
+    }
+    for (const id of this.rereadAt.keys()) if (!this.list.get(id) || this.list.get(id)!.record.status !== "RUNNING") this.rereadAt.delete(id);
+    return ids.length ? this.source.reread(ids) : [];
+  }
+
+  private setStatus(status: LiveStatus): void {
+    this.snap = { version: this.list.version, status };
+    for (const l of this.listeners) l();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * `runWatch(options)`: the live view of a resolved target — what `aligner watch` runs, and what
+ * `aligner dev --demo` opens on the local cloud it started:
+ *
+ *   import { runWatch } from "../../tui/run-watch.tsx";
+ *   import { targetFromLocalEndpoints } from "../../core/target.ts";
+ *   await runWatch({ target: targetFromLocalEndpoints(cloud.endpoints) });
+ *
+ * On a terminal it renders the Ink view (alternate screen, `q`/Ctrl-C quits and restores the
+ * terminal) and resolves when the user quits or `signal` aborts. Otherwise it prints the jobs
+ * once (`follow`: one line per change until `signal` aborts). Reads go through the byActivity
+ * index only (shared/activity-feed.ts); settings come from `watch.*` in core/config.ts.
+ * Rejects only on bad options (no jobs table for the target) or, when printing once, if the
+ * table cannot be read.
+ */
+import { render } from "ink";
+import type { JobRecord } from "../core/jobs-table.ts";
+import { resolveConfig } from "../core/config.ts";
+import { describeTarget, requireResource, type Target } from "../core/target.ts";
+import { formatSpan } from "../core/time-spec.ts";
+import { clientsFor } from "../shared/target-clients.ts";
+import { JobsReader } from "../shared/jobs-reader.ts";
+import { ActivityFeed } from "../shared/activity-feed.ts";
+import { serverClock } from "../shared/server-clock.ts";
+import { describeAwsError } from "../shared/aws-errors.ts";
+import { findRequestLogs } from "../shared/request-logs.ts";
+import { colorEnabled } from "../cli/output.ts";
+import { LiveJobs, type LiveSource } from "./live-jobs.ts";
+import { App } from "./App.tsx";
+import { changeLine, jobsTable, jsonLine } from "./plain.ts";
+
+export interface WatchOptions {
+  target: Target;
+  /** How far back the first screen reaches (ms); default one hour. */
+  sinceMs?: number;
+  /** Override the `watch.*` settings (tests, benchmarks). */
+  refreshMs?: number;
+  settleMs?: number;
+  maxJobs?: number;
+  /** Not a terminal: keep printing changes instead of printing once. */
+  follow?: boolean;
+  /** Not a terminal: JSON lines instead of a table. */
+  json?: boolean;
+  /** Force the Ink view (true) or plain output (false); default: whether stdout is a TTY. */
+  interactive?: boolean;
+  stdout?: NodeJS.WriteStream;
+  stdin?: NodeJS.ReadStream;
+  stderr?: NodeJS.WriteStream;
+  env?: NodeJS.ProcessEnv;
+  /** Stops the view (and resolves runWatch). */
+  signal?: AbortSignal;
+}
+
+const HOUR_MS = 3_600_000;
+/** RUNNING jobs unchanged this long are re-read by id (tui/live-jobs.ts). */
+const STALE_MS = 60_000;
+
+export async function runWatch(opts: WatchOptions): Promise<void> {
+  const env = opts.env ?? process.env;
+  const stdout = opts.stdout ?? process.stdout;
+  const stderr = opts.stderr ?? process.stderr;
+  const settings = resolveConfig({ env }).watch;
+  const table = requireResource(opts.target, "jobsTable");
+  const sinceMs = opts.sinceMs ?? HOUR_MS;
+  const clients = clientsFor(opts.target);
+  const dynamo = clients.dynamo();
+  const clock = serverClock(dynamo);
+  const reader = new JobsReader(dynamo, table);
+  const feed = new ActivityFeed(reader, { settleMs: opts.settleMs ?? settings.settleMs, clock });
+  const endpoint = opts.target.local?.endpoints.dynamodb;
+  const describeError = (err: unknown) => describeAwsError(err, { doing: `reading the jobs table ${table}`, ...(endpoint ? { endpoint } : {}) });
+  const logsEndpoint = opts.target.local?.endpoints.logs;
+  const describeLogsError = (err: unknown) => describeAwsError(err, { doing: "reading the log lines", ...(logsEndpoint ? { endpoint: logsEndpoint } : {}) });
+  const source: LiveSource = {
+    load: (since, max) => feed.load(since, max),
+    changes: () => feed.changes(),
+    reread: (ids) => reader.getJobs(ids),
+    describeError,
+  };
+  const live = new LiveJobs(source, {
+    sinceMs: clock.now() - sinceMs,
+    maxJobs: opts.maxJobs ?? settings.maxJobs,
+    refreshMs: opts.refreshMs ?? settings.refreshMs,
+    staleMs: STALE_MS,
+    now: () => clock.now(),
+  });
+  const color = colorEnabled(stdout, env);
+  const interactive = opts.interactive ?? (stdout.isTTY === true && (opts.stdin ?? process.stdin).isTTY === true);
+  try {
+    if (interactive) await interactiveView(opts, live, { color, describeError, describeLogsError, loadLogs: logLoader(opts.target, clients) });
+    else if (opts.follow) await followChanges(opts, live, { color, stdout, stderr });
+    else await printOnce(live, { color, json: opts.json === true, stdout, describeError });
+  } finally {
+    await live.stop();
+    clients.destroy();
+  }
+}
+
+function logLoader(target: Target, clients: ReturnType<typeof clientsFor>) {
+  return async (record: JobRecord) => {
+    const logGroup = record.logGroup ?? requireResource(target, "alignerLogGroup");
+    const now = Date.now();
+    return findRequestLogs(clients.logs(), { logGroup, requestId: record.requestId, record, sinceMs: now - 24 * HOUR_MS, untilMs: now });
+  };
+}
+
+async function interactiveView(
+  opts: WatchOptions,
+  live: LiveJobs,
+  deps: { color: boolean; describeError: (err: unknown) => string; describeLogsError: (err: unknown) => string; loadLogs: ReturnType<typeof logLoader> },
+): Promise<void> {
+  const instance = render(
+    <App
+      live={live}
+      target={describeTarget(opts.target).summary}
+      windowLabel={`jobs of the last ${formatSpan(opts.sinceMs ?? HOUR_MS)}`}
+      loadLogs={deps.loadLogs}
+      describeError={deps.describeLogsError}
+      color={deps.color}
+    />,
+    {
+      ...(opts.stdout ? { stdout: opts.stdout } : {}),
+      ...(opts.stdin ? { stdin: opts.stdin } : {}),
+      ...(opts.stderr ? { stderr: opts.stderr } : {}),
+      exitOnCtrlC: false,
+      alternateScreen: true,
+      // Only the rows that changed are rewritten: less flicker over slow links.
+      incrementalRendering: true,
+    },
+  );
+  const abort = () => instance.unmount();
+  opts.signal?.addEventListener("abort", abort, { once: true });
+  live.start();
+  try {
+    await instance.waitUntilExit();
+  } finally {
+    opts.signal?.removeEventListener("abort", abort);
+  }
+}
+
+async function printOnce(live: LiveJobs, deps: { color: boolean; json: boolean; stdout: NodeJS.WritableStream; describeError: (err: unknown) => string }): Promise<void> {
+  if (!(await live.refreshOnce())) throw new WatchReadError(live.snapshot().status.error ?? "the jobs table could not be read");
+  const records = live.list.all().map((r) => r.record);
+  if (deps.json) deps.stdout.write(records.map((r) => `${jsonLine(r)}\n`).join(""));
+  else deps.stdout.write(records.length ? `${jobsTable(records, { color: deps.color, nowMs: Date.now() })}\n` : "no jobs in this window\n");
+}
+
+async function followChanges(opts: WatchOptions, live: LiveJobs, deps: { color: boolean; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<void> {
+  let lastError: string | undefined;
+  live.onChange((rows) => {
+    const now = Date.now();
+    // Oldest first, as a log reads.
+    const ordered = [...rows].sort((a, b) => (a.updatedKey < b.updatedKey ? -1 : 1));
+    deps.stdout.write(ordered.map((r) => `${opts.json ? jsonLine(r.record) : changeLine(r, { color: deps.color, nowMs: now })}\n`).join(""));
+  });
+  const unsubscribe = live.subscribe(() => {
+    const s = live.snapshot().status;
+    if (s.phase === "retrying" && s.error !== lastError) deps.stderr.write(`aligner: ${s.error}; retrying\n`);
+    if (s.phase === "live" && lastError !== undefined) deps.stderr.write("aligner: reading again\n");
+    lastError = s.phase === "retrying" ? s.error : undefined;
+  });
+  live.start();
+  await new Promise<void>((resolve) => {
+    if (opts.signal?.aborted) return resolve();
+    opts.signal?.addEventListener("abort", () => resolve(), { once: true });
+  });
+  unsubscribe();
+}
+
+export class WatchReadError extends Error {
+  override name = "WatchReadError";
+}
