@@ -116,9 +116,9 @@ describe("FASTA validation", () => {
 
 describe("MAFFT arguments", () => {
   const allowedList = fc.array(
-    fc.constantFrom(...Object.keys(MAFFT_OPTIONS)).chain((opt) => {
+    fc.constantFrom(...Object.keys(MAFFT_OPTIONS)).chain((opt): fc.Arbitrary<string[]> => {
       const spec = MAFFT_OPTIONS[opt]!.value;
-      if (spec === undefined) return fc.constant([opt]);
+      if (spec === undefined) return fc.constant<string[]>([opt]);
       if (spec.kind === "choice") return fc.constantFrom(...spec.values).map((v) => [opt, v]);
       if (spec.kind === "int") return fc.integer({ min: spec.min, max: spec.max }).map((v) => [opt, String(v)]);
       return fc.double({ min: spec.min, max: spec.max, noNaN: true }).map((v) => [opt, v.toFixed(3)]);
@@ -138,7 +138,7 @@ describe("MAFFT arguments", () => {
   it("nothing but allowed options and plain numbers ever gets through", () => {
     const tokens = Object.keys(MAFFT_OPTIONS);
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.constantFrom(...tokens, "--add", "--out", ";", "$(id)", "1e3", "-1", "0x10", "..."), fc.string()), { maxLength: 6 }), (parts) => {
+      fc.property(fc.array(fc.oneof(fc.constantFrom<string>(...tokens, "--add", "--out", ";", "$(id)", "1e3", "-1", "0x10", "..."), fc.string()), { maxLength: 6 }), (parts) => {
         const r = parseMafftArgs(parts.join(" "));
         if (!r.ok) {
           expect(r.reason).not.toMatch(/\n/);
