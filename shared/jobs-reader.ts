@@ -106,6 +106,7 @@ export class JobsReader {
     const cursors: Cursor[] = partitions.map((p) => ({ p, buf: [], at: 0, done: false }));
     const keyOf = (c: Cursor, row: JobRow) => (c.p.index === "byActivity" ? row.updatedKey : row.sortKey);
     let emitted = 0;
+    let firstRound = true;
     while (opts.limit === undefined || emitted < opts.limit) {
       const empty = cursors.filter((c) => c.at >= c.buf.length && !c.done);
       if (empty.length > 0) {
@@ -115,7 +116,7 @@ export class JobsReader {
           empty.map(async (c) => {
             const page = await this.queryPage(c.p, range, {
               forward: false,
-              limit: pageLimit(remaining, active),
+              limit: pageLimit(remaining, active, firstRound),
               ...(opts.filter ? { filter: opts.filter } : {}),
               ...(c.next ? { start: c.next } : {}),
             });
@@ -128,6 +129,7 @@ export class JobsReader {
             }
           }),
         );
+        firstRound = false;
         continue;
       }
       let best: Cursor | undefined;

@@ -76,21 +76,31 @@ export interface Layout {
 const GAP = 2;
 /** Preferred widths of the fixed columns; INPUT and ERROR share what is left. */
 const FIXED: Partial<Record<ColumnId, number>> = { status: 9, start: 5, started: 11, duration: 9, billed: 9, memory: 11 };
-/** Dropped first to last when the terminal is too narrow. */
-const DROP_ORDER: ColumnId[] = ["billed", "memory", "start", "started"];
+/** Dropped first to last while INPUT and ERROR would get less than `below` columns between them. */
+const DROP_ORDER: { id: ColumnId; below: number }[] = [
+  { id: "billed", below: 40 },
+  { id: "memory", below: 40 },
+  { id: "start", below: 40 },
+  { id: "started", below: 40 },
+  { id: "duration", below: 10 },
+];
 
-/** Column widths for a terminal `width` wide (after the 2-column selection marker). */
+/**
+ * Column widths for a terminal `width` wide (after the 2-column selection marker). Below about
+ * 30 columns not even id and status fit; Ink then cuts each line at the edge.
+ */
 export function layoutColumns(width: number): Layout {
   const avail = Math.max(20, width - 2);
   const idWidth = avail >= 150 ? 36 : 8;
   let shown = COLUMNS.filter((c) => c.id !== "error" && c.id !== "input" && c.id !== "id");
   const used = () => idWidth + shown.reduce((n, c) => n + FIXED[c.id]! + GAP, 0) + GAP * 2;
   for (const drop of DROP_ORDER) {
-    if (avail - used() >= 40) break;
-    shown = shown.filter((c) => c.id !== drop);
+    if (avail - used() >= drop.below) continue;
+    shown = shown.filter((c) => c.id !== drop.id);
   }
+  // What is left goes to INPUT and ERROR (each with its gap); on a tiny terminal, to nothing.
   const rest = Math.max(0, avail - used());
-  const input = Math.min(40, Math.max(6, Math.floor(rest * 0.45)));
+  const input = rest >= 6 ? Math.min(40, Math.max(6, Math.floor(rest * 0.45))) : 0;
   const error = Math.max(0, rest - input);
   const widths: Partial<Record<ColumnId, number>> = { id: idWidth, input, error };
   for (const c of shown) widths[c.id] = FIXED[c.id]!;

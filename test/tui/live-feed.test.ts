@@ -1,0 +1,125 @@
+/**
+ * The live view's reads against dynalite: the first load, then each refresh reads exactly the
+ * records written since the previous one (a Query per activity shard, never a Scan); late
+ * writes of RUNNING jobs are caught by the re-read; the server's clock, not ours, bounds reads.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { INDEX_SHARDS } from "../../core/jobs-table.ts";
+import { JobsReader } from "../../shared/jobs-reader.ts";
+import { ActivityFeed } from "../../shared/activity-feed.ts";
+import { serverClock } from "../../shared/server-clock.ts";
+import { LiveJobs } from "../../tui/live-jobs.ts";
+import { startDynalite, type LocalDynamo } from "../helpers/dynalite.ts";
+import { generateJobs, updateJob, writeJobs, type GeneratedJob } from "../helpers/job-records.ts";
+
+let db: LocalDynamo;
+const TABLE = "live-jobs";
+const T0 = Date.parse("2026-11-24T12:00:00Z");
+let jobs: GeneratedJob[];
+
+/** Records the name of every command a client sends. */
+function commandLog(client: DynamoDBClient): string[] {
+  const names: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      names.push(String(context.commandName));
+      return next(args);
+    },
+    { step: "initialize", name: "testCommandLog" },
+  );
+  return names;
+}
+
+beforeAll(async () => {
+  db = await startDynalite();
+  await db.createJobsTable(TABLE);
+  // 500 jobs, one every 5 s before T0; each record last written when it ended.
+  jobs = generateJobs(500, { newestMs: T0 - 10_000, spacingMs: 5_000, seed: 5 });
+  await writeJobs(db.client(), TABLE, jobs);
+});
+afterAll(async () => {
+  await db.close();
+});
+
+describe("activity feed", () => {
+  it("loads the most recently written jobs, then reads only what each refresh window saw written", async () => {
+    const client = db.client();
+    const writer = db.client();
+    const commands = commandLog(client);
+    let now = T0;
+    const reader = new JobsReader(client, TABLE);
+    const feed = new ActivityFeed(reader, { settleMs: 1000, clock: { now: () => now } });
+    const first = await feed.load(T0 - 3_600_000, 100);
+    expect(first.rows).toHaveLength(100);
+    const newestWritten = [...jobs].sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1)).slice(0, 100);
+    expect(new Set(first.rows.map((r) => r.record.requestId))).toEqual(new Set(newestWritten.map((j) => j.record.requestId)));
+    // A lazily merged read: little more than it returns, plus one page boundary per shard.
+    expect(first.itemsRead).toBeLessThanOrEqual(100 + 2 * INDEX_SHARDS);
+
+    for (let tick = 1; tick <= 5; tick++) {
+      // 10 writes stamped during the second the next refresh covers (it ends 1 s settle before "now").
+      const changed: string[] = [];
+      for (let k = 0; k < 10; k++) {
+        const j = jobs[(tick * 37 + k * 11) % jobs.length]!;
+        const stamp = new Date(now - 990 + k * 90).toISOString();
+        jobs[jobs.indexOf(j)] = await updateJob(writer, TABLE, j, { status: "SUCCEEDED", durationMs: 1000 + tick }, stamp);
+        changed.push(j.record.requestId);
+      }
+      now += 1000;
+      const read = await feed.changes();
+      expect(read.rows.map((r) => r.record.requestId).sort()).toEqual([...new Set(changed)].sort());
+      expect(read.itemsRead).toBe(new Set(changed).size);
+      expect(read.queries).toBe(INDEX_SHARDS);
+      expect(read.rows.every((r) => r.record.durationMs === 1000 + tick)).toBe(true);
+    }
+    // Nothing new: one empty Query per shard.
+    now += 1000;
+    expect(await feed.changes()).toMatchObject({ rows: [], itemsRead: 0, queries: INDEX_SHARDS });
+    expect(new Set(commands)).toEqual(new Set(["QueryCommand"]));
+  });
+
+  it("does not read writes younger than the settle time until they are settled", async () => {
+    const client = db.client();
+    let now = T0 + 100_000;
+    const feed = new ActivityFeed(new JobsReader(client, TABLE), { settleMs: 2000, clock: { now: () => now } });
+    await feed.load(T0, 10);
+    const j = jobs[7]!;
+    jobs[7] = await updateJob(client, TABLE, j, { status: "FAILED", errorType: "InvalidInput" }, new Date(now - 500).toISOString());
+    expect((await feed.changes()).rows).toHaveLength(0);
+    now += 2000;
+    expect((await feed.changes()).rows.map((r) => r.record.status)).toEqual(["FAILED"]);
+    now += 2000;
+    expect((await feed.changes()).rows).toHaveLength(0);
+  });
+
+  it("catches a RUNNING job's late write by re-reading it once it has been quiet for staleMs", async () => {
+    const client = db.client();
+    let now = T0 + 200_000;
+    const reader = new JobsReader(client, TABLE);
+    const feed = new ActivityFeed(reader, { settleMs: 1000, clock: { now: () => now } });
+    const running = await updateJob(client, TABLE, jobs[20]!, { status: "RUNNING" }, new Date(now - 5000).toISOString());
+    const live = new LiveJobs(
+      { load: (s, m) => feed.load(s, m), changes: () => feed.changes(), reread: (ids) => reader.getJobs(ids), describeError: String },
+      { sinceMs: T0, maxJobs: 1000, refreshMs: 1000, staleMs: 30_000, now: () => now },
+    );
+    expect(await live.refreshOnce()).toBe(true);
+    expect(live.list.get(running.record.requestId)!.record.status).toBe("RUNNING");
+    // The processor's write lands late: stamped before what the feed has already covered.
+    await updateJob(client, TABLE, running, { status: "SUCCEEDED" }, new Date(now - 3000).toISOString());
+    now += 1000;
+    await live.refreshOnce();
+    expect(live.list.get(running.record.requestId)!.record.status).toBe("RUNNING");
+    now += 30_000;
+    await live.refreshOnce();
+    expect(live.list.get(running.record.requestId)!.record.status).toBe("SUCCEEDED");
+  });
+
+  it("bounds reads by the server's clock even when ours runs ahead", async () => {
+    const client = db.client();
+    const clock = serverClock(client, { now: () => Date.now() + 60_000 });
+    const reader = new JobsReader(client, TABLE);
+    await reader.getJob(jobs[0]!.record.requestId);
+    expect(Math.abs(clock.now() - Date.now())).toBeLessThan(2000);
+  });
+});
