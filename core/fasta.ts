@@ -1,6 +1,8 @@
 /**
- * FASTA validation, one pass over the bytes as they stream in (the aligner checks its input while
- * downloading it, and MAFFT's output before uploading it). Pure: no I/O.
+ * FASTA validation, one pass over the bytes as they stream in. Pure: no I/O.
+ *
+ * Used by: the aligner (checks its input while downloading it, and MAFFT's output before uploading
+ * it); the CLI can run the same check before uploading (`validateFasta`).
  *
  * Why this exists: MAFFT exits 0 on an empty file, on prose, on one sequence, and silently drops
  * symbols it does not know (shared/reference/mafft.md), so its exit code proves nothing. The rules:
