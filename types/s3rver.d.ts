@@ -29,6 +29,10 @@ declare module "s3rver" {
     close(): Promise<void>;
     reset(): void;
     on(event: "event", listener: (event: S3rverEvent) => void): this;
+    /** The Koa request handler `run()` serves (the local cloud wraps it). */
+    callback(): (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => unknown;
+    /** The file-system store: where each object and its MD5 live. */
+    store: { getResourcePath(bucket: string, key: string, resource: string): string };
   }
   export default S3rver;
 }

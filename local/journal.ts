@@ -1,0 +1,78 @@
+/**
+ * Small durable files for the local cloud's state: an append-only journal of a keyed map (async
+ * queues), JSON-lines logs (log groups, failure destinations) and atomically replaced JSON files
+ * (delivery cursors). Writes are synchronous so that what a caller was told is stored survives
+ * a crash of the process right after; a torn last line (crash mid-write) is ignored on load.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+export function appendJsonLines(file: string, values: unknown[]): void {
+  if (values.length === 0) return;
+  appendFileSync(file, values.map((v) => `${JSON.stringify(v)}\n`).join(""));
+}
+
+/** Every complete JSON line of a file (none when it does not exist). */
+export function readJsonLines<T>(file: string): T[] {
+  if (!existsSync(file)) return [];
+  const out: T[] = [];
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (line === "") continue;
+    try {
+      out.push(JSON.parse(line) as T);
+    } catch {
+      // a line torn by a crash: everything before it stands
+    }
+  }
+  return out;
+}
+
+export function writeJsonAtomic(file: string, value: unknown): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(value));
+  renameSync(tmp, file);
+}
+
+export function readJson<T>(file: string): T | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+type Op<V> = { op: "put"; key: string; value: V } | { op: "del"; key: string };
+
+/** A map whose every change is appended to a file before the call returns; compacted on open. */
+export class Journal<V> {
+  private readonly map = new Map<string, V>();
+
+  constructor(private readonly file: string) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    for (const op of readJsonLines<Op<V>>(file)) {
+      if (op.op === "put") this.map.set(op.key, op.value);
+      else this.map.delete(op.key);
+    }
+    writeFileSync(file, [...this.map].map(([key, value]) => `${JSON.stringify({ op: "put", key, value })}\n`).join(""));
+  }
+
+  put(key: string, value: V): void {
+    appendJsonLines(this.file, [{ op: "put", key, value }]);
+    this.map.set(key, value);
+  }
+
+  delete(key: string): void {
+    if (!this.map.has(key)) return;
+    appendJsonLines(this.file, [{ op: "del", key }]);
+    this.map.delete(key);
+  }
+
+  values(): V[] {
+    return [...this.map.values()];
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}
