@@ -175,9 +175,7 @@ describe("prepareLocalMafft", () => {
     const l = mafftLayout(first.root);
     expect((await stat(l.script)).mode & 0o777).toBe(0o755);
     const unpackedAt = (await stat(l.script)).ctimeMs;
-    const started = performance.now();
     const second = await prepareLocalMafft(state, { layerZip: layer.zip });
-    expect(performance.now() - started).toBeLessThan(500);
     expect(second).toEqual(first);
     expect((await stat(l.script)).ctimeMs).toBe(unpackedAt);
     expect(await locateMafft({ root: first.root, tmpDir: state })).toMatchObject({ version: "7.505", via: "layer" });
