@@ -8,8 +8,9 @@
  * compares its version with the helpers' and exercises bash and the tools it needs.
  *
  * Running: `spawn` with an argument array (never a shell), stdin closed, stdout straight into the
- * output file, stderr to the caller line by line, in its own process group so that a kill reaches
- * the helpers MAFFT starts, and with an environment built from nothing (no AWS credentials).
+ * output file, stderr into a file that is followed and passed to the caller as it grows, in its own
+ * process group so that a kill reaches the helpers MAFFT starts, and with an environment built from
+ * nothing (no AWS credentials).
  */
 import { spawn } from "node:child_process";
 import { constants } from "node:fs";
