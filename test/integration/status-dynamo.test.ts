@@ -76,6 +76,7 @@ class CrashingStore implements StatusStore {
   firstMarkerAfter: StatusStore["firstMarkerAfter"] = (...a) => this.inner.firstMarkerAfter(...a);
   lastMarkerBefore: StatusStore["lastMarkerBefore"] = (...a) => this.inner.lastMarkerBefore(...a);
   pendingBetween: StatusStore["pendingBetween"] = (...a) => this.inner.pendingBetween(...a);
+  getPending: StatusStore["getPending"] = (...a) => this.inner.getPending(...a);
 }
 
 describe("status writes on DynamoDB (dynalite)", () => {
