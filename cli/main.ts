@@ -6,6 +6,7 @@ import { ConfigError } from "../core/config.ts";
 import { registerConfig } from "./commands/config.ts";
 import { registerDev } from "./commands/dev.ts";
 import { registerParse } from "./commands/parse.ts";
+import { registerSubmit } from "./commands/submit.ts";
 import { registerWatch } from "./commands/watch.ts";
 import { registerHistory } from "./commands/history.ts";
 import { registerLogs } from "./commands/logs.ts";
@@ -14,6 +15,7 @@ import { registerStats } from "./commands/stats.ts";
 import { registerTarget } from "./commands/target.ts";
 
 const SUBCOMMANDS: ((program: Command) => void)[] = [
+  registerSubmit,
   registerWatch,
   registerHistory,
   registerLogs,
@@ -64,5 +66,10 @@ export async function main(argv: string[]): Promise<number> {
 
 const invokedDirectly = process.argv[1] !== undefined && /(?:bin[/\\]aligner(?:\.js)?|cli[/\\]main\.ts)$/.test(process.argv[1]);
 if (invokedDirectly) {
+  // `aligner history | head`: the reader went away; stop quietly, as Unix tools do.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
   process.exitCode = await main(process.argv.slice(2));
 }

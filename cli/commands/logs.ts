@@ -13,6 +13,7 @@ import { clientsFor } from "../../shared/target-clients.ts";
 import { JobsReader } from "../../shared/jobs-reader.ts";
 import { findRequestLogs, type RequestLogLine } from "../../shared/request-logs.ts";
 import { memoryCell, STATUS_COLORS } from "../../tui/rows.ts";
+import { compactLogMessage } from "../../tui/log-line.ts";
 import { intOption, withAws } from "../aws-call.ts";
 import { CliError, EXIT, UsageError } from "../errors.ts";
 import { colorEnabled, paint } from "../output.ts";
@@ -23,6 +24,7 @@ interface LogsOptions extends TargetFlags {
   since: string;
   json?: boolean;
   interval: number;
+  raw?: boolean;
 }
 
 /** Lambda request ids are UUIDs; anything else cannot name a request. */
@@ -36,6 +38,7 @@ export function registerLogs(program: Command): void {
     .option("--follow", "keep printing new lines until the request ends")
     .option("--since <when>", "when the job has no record yet: search the log group back to here (30m, 24h, 7d or ISO)", "24h")
     .option("--interval <ms>", "with --follow: read again this often (ms)", intOption(100, 60_000), 1000)
+    .option("--raw", "print structured (JSON) lines exactly as logged, not as `LEVEL message fields`")
     .option("--json", "one JSON object per line ({type: line|status, ...})");
   addTargetOptions(cmd)
     .addHelpText("after", "\nExamples:\n  aligner logs 3f1c9a2e-5b7d-4e8f-9a0b-1c2d3e4f5a6b\n  aligner logs --local --follow 3f1c9a2e-5b7d-4e8f-9a0b-1c2d3e4f5a6b")
@@ -61,7 +64,7 @@ export function registerLogs(program: Command): void {
           }
           if (l.logStream !== lastStream) process.stdout.write(`${paint("dim", `== ${l.logStream}`, color)}\n`);
           lastStream = l.logStream;
-          process.stdout.write(`${formatLine(l)}\n`);
+          process.stdout.write(`${formatLine(l, opts.raw === true)}\n`);
         }
       };
       try {
@@ -99,10 +102,11 @@ export function registerLogs(program: Command): void {
     });
 }
 
-function formatLine(l: RequestLogLine): string {
+function formatLine(l: RequestLogLine, raw: boolean): string {
   const time = new Date(l.timestamp).toISOString();
+  const text = raw ? l.message.replace(/\n+$/, "") : compactLogMessage(l.message);
   // Continuation lines of a multi-line message (a stack, an X-Ray line) are indented under it.
-  return `${time}  ${l.message.replace(/\n+$/, "").replace(/\n/g, `\n${" ".repeat(time.length + 2)}`)}`;
+  return `${time}  ${text.replace(/\n/g, `\n${" ".repeat(time.length + 2)}`)}`;
 }
 
 export function statusSummary(r: JobRecord, color: boolean): string {

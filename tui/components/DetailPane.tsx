@@ -2,6 +2,7 @@
 import { Box, Text } from "ink";
 import { JOB_RECORD_FIELDS, type JobRecord } from "../../core/jobs-table.ts";
 import { STATUS_COLORS, fit } from "../rows.ts";
+import { compactLogMessage } from "../log-line.ts";
 
 export type LogState =
   | { state: "loading" }
@@ -60,7 +61,7 @@ export function DetailPane({ record, logs, scroll, height, width, color }: Detai
       {logs.state === "ready"
         ? logs.lines.slice(scroll, scroll + logHeight).map((l, i) => (
             <Text key={scroll + i} wrap="truncate">
-              {`  ${new Date(l.timestamp).toISOString().slice(11, 23)}  ${l.message.replace(/[\r\n]+$/, "").replace(/[\r\n\t]+/g, "  ")}`}
+              {`  ${new Date(l.timestamp).toISOString().slice(11, 23)}  ${compactLogMessage(l.message).replace(/[\r\n\t]+/g, "  ")}`}
             </Text>
           ))
         : null}
