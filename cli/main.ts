@@ -5,6 +5,7 @@ import { asCliError, CliError, EXIT } from "./errors.ts";
 import { ConfigError } from "../core/config.ts";
 import { registerConfig } from "./commands/config.ts";
 import { registerDev } from "./commands/dev.ts";
+import { registerFailures } from "./commands/failures.ts";
 import { registerParse } from "./commands/parse.ts";
 import { registerSubmit } from "./commands/submit.ts";
 import { registerWatch } from "./commands/watch.ts";
@@ -25,6 +26,7 @@ const SUBCOMMANDS: ((program: Command) => void)[] = [
   registerParse,
   registerConfig,
   registerDev,
+  registerFailures,
 ];
 
 export function buildProgram(): Command {

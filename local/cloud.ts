@@ -4,7 +4,9 @@
  *
  *   S3 (s3rver) ──ObjectCreated──► aligner (async queue → Lambda environments) ──logs──►
  *   CloudWatch Logs (local store + API) ──subscription──► log processor (async queue →
- *   environments) ──► DynamoDB (dynalite, through a fault-injection proxy)
+ *   environments) ──► DynamoDB (dynalite)
+ *
+ * The functions reach S3 and DynamoDB through fault-injection proxies (local/faults.ts).
  *
  * Programmatic API:
  *
@@ -14,6 +16,7 @@
  *   await cloud.waitForQuiet()      // queues drained (retries included), log deliveries flushed, nothing running
  *   cloud.functions.logProcessor    // { definition, pool, invoker }: environments, async queue (tests, fault injection)
  *   cloud.faults.dynamodb.inject({ operation: "UpdateItem", count: 3, error: "ThrottlingException" })
+ *   cloud.faults.s3.stall({ method: "GET", pathPrefix: "/lambda-aligner-input/slow", ms: 60_000 })
  *   cloud.failures.read(cloud.names.failureQueues.aligner)   // the on-failure destination
  *   await cloud.stop()              // running invocations finish (grace), deliveries flushed, children stopped, servers closed
  *
@@ -37,7 +40,7 @@ import { REPO_ROOT } from "../infra/paths.ts";
 import { prepareLocalMafft } from "../layers/mafft/local.ts";
 import { dynamoClient, s3Client, type ClientOptions } from "../shared/aws-clients.ts";
 import { readLocalEndpoints, removeLocalEndpoints, writeLocalEndpoints } from "./endpoints-file.ts";
-import { DynamoFaultProxy } from "./faults.ts";
+import { FaultProxy } from "./faults.ts";
 import { AsyncInvoker, type AsyncPolicy } from "./lambda/async-invoker.ts";
 import type { EnvironmentHost, FunctionDefinition, InvocationRecord } from "./lambda/environment.ts";
 import { FailureStore } from "./lambda/failures.ts";
@@ -100,7 +103,8 @@ export interface LocalCloud {
   readonly functions: Record<FunctionId, LocalFunction>;
   readonly logs: LogStore;
   readonly failures: FailureStore;
-  readonly faults: { dynamodb: DynamoFaultProxy };
+  /** The functions' paths to DynamoDB and S3 (fault injection: throttling, errors, stalls). */
+  readonly faults: { dynamodb: FaultProxy; s3: FaultProxy };
   /** Options for `s3Client()`, `dynamoClient()`, `logsClient()` of shared/aws-clients.ts reaching this cloud. */
   clientOptions(service: Service): ClientOptions;
   /** An asynchronous invocation (InvocationType=Event); returns the request id. */
@@ -110,6 +114,8 @@ export interface LocalCloud {
   /** Resolves when nothing is running or waiting (retries included) and no log batch is pending. */
   waitForQuiet(opts?: { timeoutMs?: number }): Promise<void>;
   stop(): Promise<void>;
+  /** Ends every execution environment now, without waiting (a second Ctrl-C). Queued events stay journaled. */
+  killNow(): void;
 }
 
 export class LocalCloudError extends Error {
@@ -158,9 +164,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const failures = new FailureStore(dirs.failures);
     const dynamo = await startDynalite({ dir: ephemeral ? undefined : dirs.dynamodb, port: options.ports?.dynamodb ?? 0 });
     cleanups.push(() => dynamo.close());
-    const faultProxy = new DynamoFaultProxy(dynamo.endpoint);
-    const functionsDynamo = await faultProxy.listen();
-    cleanups.push(() => faultProxy.close());
+    const dynamoFaults = new FaultProxy(dynamo.endpoint);
+    const functionsDynamo = await dynamoFaults.listen();
+    cleanups.push(() => dynamoFaults.close());
     const logsApi = new LogsApi(logs, { region: config.region, accountId: LOCAL_ACCOUNT_ID });
     const logsEndpoint = await logsApi.listen(options.ports?.logs ?? 0);
     cleanups.push(() => logsApi.close());
@@ -194,6 +200,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         ),
     });
     cleanups.push(() => s3.close());
+    const s3Faults = new FaultProxy(s3.endpoint);
+    const functionsS3 = await s3Faults.listen();
+    cleanups.push(() => s3Faults.close());
     const admin3 = s3Client(client(s3.endpoint));
     for (const bucket of [names.inputBucket, names.outputBucket]) await ensureBucket(admin3, bucket);
     admin3.destroy();
@@ -210,15 +219,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       runtimeVersion: runtimeVersion(config.region),
       baseEnvironment: { PATH: process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin" },
     };
-    const endpointEnv = (dynamodbEndpoint: string): Record<string, string> => ({
-      [SDK_ENDPOINT_ENV.s3]: s3.endpoint,
-      [SDK_ENDPOINT_ENV.dynamodb]: dynamodbEndpoint,
+    const functionEndpoints: Record<string, string> = {
+      [SDK_ENDPOINT_ENV.s3]: functionsS3,
+      [SDK_ENDPOINT_ENV.dynamodb]: functionsDynamo,
       [SDK_ENDPOINT_ENV.logs]: logsEndpoint,
       [LOCAL_ENV.s3ForcePathStyle]: "true",
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       AWS_SESSION_TOKEN: "local-session-token",
-    });
+    };
     const definitions: Record<FunctionId, FunctionDefinition> = {
       aligner: {
         functionName: names.functions.aligner,
@@ -230,7 +239,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         logFormat: config.aligner.logFormat,
         environment: {
           ...alignerEnvironment(config, { inputBucket: names.inputBucket, outputBucket: names.outputBucket }),
-          ...endpointEnv(functionsDynamo),
+          ...functionEndpoints,
           [MAFFT_ROOT_ENV]: mafft.root,
         },
         region: config.region,
@@ -245,7 +254,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         memoryMb: config.processor.memoryMb,
         timeoutSeconds: config.processor.timeoutSeconds,
         logFormat: config.processor.logFormat,
-        environment: { ...processorEnvironment(config, { jobsTable: names.jobsTable }), ...endpointEnv(functionsDynamo) },
+        environment: { ...processorEnvironment(config, { jobsTable: names.jobsTable }), ...functionEndpoints },
         region: config.region,
         accountId: LOCAL_ACCOUNT_ID,
         runtime: LAMBDA_RUNTIME,
@@ -335,7 +344,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       functions,
       logs,
       failures,
-      faults: { dynamodb: faultProxy },
+      faults: { dynamodb: dynamoFaults, s3: s3Faults },
       clientOptions: (service) => client(endpointsOf[service]),
       invokeAsync: (fn, event) => functions[fn].invoker.enqueue(event),
       flushLogs: () => subscription.flushAll(),
@@ -347,6 +356,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           await sleep(25);
           quietChecks = busy().length === 0 ? quietChecks + 1 : 0;
           if (Date.now() > deadline) throw new LocalCloudError(`the local cloud is still busy after ${opts.timeoutMs ?? 120_000} ms: ${busy().join("; ")}`);
+        }
+      },
+      killNow() {
+        for (const f of Object.values(functions)) {
+          f.invoker.pause();
+          f.pool.killAll();
         }
       },
       stop() {
@@ -382,8 +397,9 @@ function dueNow(invoker: AsyncInvoker): boolean {
   return due !== undefined && due <= Date.now();
 }
 
+/** Unref'd: a grace period raced against work must not keep the process alive after the work is done. */
 function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+  return new Promise((r) => setTimeout(r, ms).unref());
 }
 
 function isAlive(pid: number): boolean {

@@ -1,11 +1,16 @@
 /**
- * Fault injection on the functions' DynamoDB path: the functions of the local cloud reach dynalite
- * through this HTTP proxy, which passes every request through unless a fault is armed. An armed
- * fault answers the way DynamoDB does when it throttles or fails
- * (`ProvisionedThroughputExceededException`, `ThrottlingException` — HTTP 400 — or
- * `InternalServerError` — HTTP 500 — in the JSON protocol's error shape), so the SDK inside the
- * function retries exactly as it would in AWS. Tests also watch requests go by (to kill a
- * function in the middle of its writes). The CLI and other clients talk to dynalite directly.
+ * Fault injection on the functions' paths to storage: the Lambda environments of the local cloud
+ * reach dynalite and s3rver through these HTTP proxies (the CLI and other clients talk to the
+ * servers directly). A proxy passes every request through unless a fault is armed:
+ *
+ * - `inject` (DynamoDB): answers as DynamoDB does when it throttles or fails —
+ *   `ProvisionedThroughputExceededException` or `ThrottlingException` (HTTP 400) or
+ *   `InternalServerError` (HTTP 500), in the JSON protocol's error shape — so the SDK inside the
+ *   function retries exactly as it would in AWS.
+ * - `stall` (any): holds matching requests for a while before passing them on, the way a request
+ *   hangs on a bad network path (a function waiting on it runs into its timeout).
+ *
+ * Tests also watch requests go by (to kill a function in the middle of its writes).
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -21,9 +26,22 @@ export interface DynamoFault {
   error: DynamoFaultType;
 }
 
-export interface DynamoRequestInfo {
+export interface Stall {
+  /** HTTP method to match (`GET`, `PUT`, ...); all when absent. */
+  method?: string;
+  /** Request path prefix to match (for s3rver: `/<bucket>/<key>`, URL-encoded as sent); all when absent. */
+  pathPrefix?: string;
+  /** How many matching requests stall before the rule disarms itself (default: unlimited). */
+  count?: number;
+  ms: number;
+}
+
+export interface RequestInfo {
+  method: string;
+  path: string;
+  /** DynamoDB operation (`UpdateItem`, ...) from X-Amz-Target; "" for S3. */
   operation: string;
-  /** True when an armed fault answered instead of dynalite. */
+  /** True when an armed fault answered instead of the server. */
   failed: boolean;
 }
 
@@ -33,27 +51,34 @@ const MESSAGES: Record<DynamoFaultType, string> = {
   InternalServerError: "Internal server error",
 };
 
-export class DynamoFaultProxy {
+export class FaultProxy {
   private server: Server | undefined;
   private readonly faults: DynamoFault[] = [];
-  private readonly watchers = new Set<(r: DynamoRequestInfo) => void>();
+  private readonly stalls: Stall[] = [];
+  private readonly watchers = new Set<(r: RequestInfo) => void>();
   /** Requests answered with an injected fault so far. */
   injected = 0;
+  /** Requests held by a stall so far. */
+  stalled = 0;
 
   constructor(private readonly target: string) {}
 
-  /** Arms a fault; returns a function that disarms it. */
+  /** Arms a DynamoDB error; returns a function that disarms it. */
   inject(fault: DynamoFault): () => void {
     const f = { ...fault };
     this.faults.push(f);
-    return () => {
-      const i = this.faults.indexOf(f);
-      if (i >= 0) this.faults.splice(i, 1);
-    };
+    return () => remove(this.faults, f);
+  }
+
+  /** Arms a stall; returns a function that disarms it. */
+  stall(rule: Stall): () => void {
+    const s = { ...rule };
+    this.stalls.push(s);
+    return () => remove(this.stalls, s);
   }
 
   /** Calls `watch` for every request, after deciding its fate and before answering it. */
-  onRequest(watch: (r: DynamoRequestInfo) => void): () => void {
+  onRequest(watch: (r: RequestInfo) => void): () => void {
     this.watchers.add(watch);
     return () => this.watchers.delete(watch);
   }
@@ -73,15 +98,20 @@ export class DynamoFaultProxy {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = Buffer.concat(chunks);
+    const method = req.method ?? "GET";
+    const reqPath = req.url ?? "/";
     const operation = String(req.headers["x-amz-target"] ?? "").split(".").pop() ?? "";
+    const chunks: Buffer[] = [];
+    try {
+      for await (const c of req) chunks.push(c as Buffer);
+    } catch {
+      return; // the caller went away
+    }
+    const body = Buffer.concat(chunks);
     const fault = this.faults.find((f) => f.count > 0 && (f.operation === undefined || f.operation === operation));
-    for (const w of this.watchers) w({ operation, failed: !!fault });
+    for (const w of this.watchers) w({ method, path: reqPath, operation, failed: !!fault });
     if (fault) {
-      fault.count--;
-      if (fault.count <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
+      if (--fault.count <= 0) remove(this.faults, fault);
       this.injected++;
       const text = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${fault.error}`, message: MESSAGES[fault.error] });
       res.writeHead(fault.error === "InternalServerError" ? 500 : 400, {
@@ -92,15 +122,32 @@ export class DynamoFaultProxy {
       res.end(text);
       return;
     }
-    const url = new URL(req.url ?? "/", this.target);
-    const upstream = httpRequest(url, { method: req.method, headers: req.headers }, (up) => {
+    const stall = this.stalls.find((s) => (s.method === undefined || s.method === method) && (s.pathPrefix === undefined || reqPath.startsWith(s.pathPrefix)));
+    if (stall) {
+      if (stall.count !== undefined && --stall.count <= 0) remove(this.stalls, stall);
+      this.stalled++;
+      const gone = await new Promise<boolean>((resolve) => {
+        const t = setTimeout(() => resolve(false), stall.ms);
+        res.once("close", () => {
+          clearTimeout(t);
+          resolve(true);
+        });
+      });
+      if (gone) return;
+    }
+    const upstream = httpRequest(new URL(reqPath, this.target), { method, headers: req.headers }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
     });
     upstream.on("error", (err) => {
       if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
-      res.end(`dynalite unreachable: ${err.message}`);
+      res.end(`upstream unreachable: ${err.message}`);
     });
     upstream.end(body);
   }
+}
+
+function remove<T>(list: T[], item: T): void {
+  const i = list.indexOf(item);
+  if (i >= 0) list.splice(i, 1);
 }

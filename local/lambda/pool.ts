@@ -79,6 +79,11 @@ export class FunctionPool extends EventEmitter<{ capacity: []; environment: [Exe
     this.emit("capacity");
   }
 
+  /** Ends every environment at once (a forced exit: their queued events stay journaled). */
+  killAll(): void {
+    for (const e of this.envs) e.kill("shutdown");
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.reaper);
