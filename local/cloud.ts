@@ -25,8 +25,6 @@
  * `local.logFlushMs`, ...); `ports` (0 = any free port, the default); `writeEndpointsFile` (what
  * `aligner dev` does: `<stateDir>/local.json`, removed by stop()); `onEvent` (progress).
  */
-import { buildSync } from "esbuild";
-import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -36,7 +34,6 @@ import { LOCAL_STATE_DIR, type LocalEndpoints } from "../core/local-endpoints.ts
 import { MAFFT_ROOT_ENV } from "../core/mafft-layer.ts";
 import { FUNCTION_SOURCES, LAMBDA_RUNTIME, resourceNames, type FunctionId, type ResourceNames } from "../core/names.ts";
 import { bundleFunction } from "../infra/bundle.ts";
-import { REPO_ROOT } from "../infra/paths.ts";
 import { prepareLocalMafft } from "../layers/mafft/local.ts";
 import { dynamoClient, s3Client, type ClientOptions } from "../shared/aws-clients.ts";
 import { readLocalEndpoints, removeLocalEndpoints, writeLocalEndpoints } from "./endpoints-file.ts";
@@ -45,6 +42,7 @@ import { AsyncInvoker, type AsyncPolicy } from "./lambda/async-invoker.ts";
 import type { EnvironmentHost, FunctionDefinition, InvocationRecord } from "./lambda/environment.ts";
 import { FailureStore } from "./lambda/failures.ts";
 import { ProcessTreeSampler } from "./lambda/memory.ts";
+import { bundleRuntime, localRuntimeVersion } from "./lambda/runtime-bundle.ts";
 import { FunctionPool } from "./lambda/pool.ts";
 import { LogsApi } from "./logs/api.ts";
 import { LogStore } from "./logs/store.ts";
@@ -216,7 +214,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       logs,
       sampler,
       scratchRoot: dirs.scratch,
-      runtimeVersion: runtimeVersion(config.region),
+      runtimeVersion: localRuntimeVersion(config.region),
       baseEnvironment: { PATH: process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin" },
     };
     const functionEndpoints: Record<string, string> = {
@@ -409,30 +407,6 @@ function isAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
-}
-
-/** The local runtime, bundled once per start like the functions (it runs under plain `node`). */
-function bundleRuntime(outDir: string): string {
-  const outfile = path.join(outDir, "runtime.mjs");
-  buildSync({
-    absWorkingDir: REPO_ROOT,
-    entryPoints: [path.join(REPO_ROOT, "local", "lambda", "runtime.ts")],
-    outfile,
-    bundle: true,
-    platform: "node",
-    target: "node22",
-    format: "esm",
-    logLevel: "error",
-  });
-  return outfile;
-}
-
-/** `nodejs:22.local-v24.x.y`: the runtime's shape, saying it is the local one and which Node runs it. */
-function runtimeVersion(region: string): { runtimeVersion: string; runtimeVersionArn: string } {
-  const major = /^nodejs(\d+)\.x$/.exec(LAMBDA_RUNTIME)?.[1] ?? "22";
-  const runtimeVersion = `nodejs:${major}.local-${process.version}`;
-  const hash = createHash("sha256").update(runtimeVersion).digest("hex");
-  return { runtimeVersion, runtimeVersionArn: `arn:aws:lambda:${region}::runtime:${hash}` };
 }
 
 function applyOverrides<T>(base: T, overrides: DeepPartial<T>): T {

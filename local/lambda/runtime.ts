@@ -276,7 +276,8 @@ async function main(): Promise<void> {
   try {
     handler = await loadHandler();
   } catch (err) {
-    const e = err instanceof RuntimeError ? err : new RuntimeError("ImportModuleError", `${(err as Error)?.name ?? "Error"}: ${(err as Error)?.message ?? String(err)}`);
+    // The runtime's own errors are Runtime.*; an error the module threw keeps its own type.
+    const e = intoError(err);
     logError("Uncaught Exception", e);
     send({ t: "initError", error: { errorType: e.name, errorMessage: e.message, trace: (e.stack ?? "").split("\n") } });
     return;
