@@ -36,7 +36,7 @@ import { FUNCTION_SOURCES, LAMBDA_RUNTIME, resourceNames, type FunctionId, type 
 import { bundleFunction } from "../infra/bundle.ts";
 import { prepareLocalMafft } from "../layers/mafft/local.ts";
 import { dynamoClient, s3Client, type ClientOptions } from "../shared/aws-clients.ts";
-import { readLocalEndpoints, removeLocalEndpoints, writeLocalEndpoints } from "./endpoints-file.ts";
+import { localEndpointsPath, readLocalEndpoints, removeLocalEndpoints, writeLocalEndpoints } from "./endpoints-file.ts";
 import { FaultProxy } from "./faults.ts";
 import { AsyncInvoker, type AsyncPolicy } from "./lambda/async-invoker.ts";
 import type { EnvironmentHost, FunctionDefinition, InvocationRecord } from "./lambda/environment.ts";
@@ -75,7 +75,10 @@ export interface LocalCloudOptions {
   overrides?: ConfigOverrides;
   /** Listening ports; 0 or absent = any free port. */
   ports?: Partial<Record<Service, number>>;
-  /** Write `<stateDir>/local.json` for the other `aligner` commands (what `aligner dev` does). */
+  /**
+   * Write `local.json` for the other `aligner` commands (what `aligner dev` does): into `stateDir`
+   * (default `.aligner`), also when the data itself is ephemeral.
+   */
   writeEndpointsFile?: boolean;
   /** How often environments' memory is sampled (ms, default 100). */
   memorySampleMs?: number;
@@ -96,6 +99,8 @@ export interface LocalCloud {
   readonly config: AlignerConfig;
   readonly names: ResourceNames;
   readonly stateDir: string;
+  /** Where local.json is written (with `writeEndpointsFile`). */
+  readonly endpointsFile: string;
   /** Where the MAFFT the aligner runs comes from (for the banner). */
   readonly mafftSource: string;
   readonly functions: Record<FunctionId, LocalFunction>;
@@ -136,10 +141,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     scratch: path.join(stateDir, "lambda", "scratch"),
   };
 
-  if (!ephemeral) {
-    const running = readLocalEndpoints(stateDir);
+  // Where local.json goes: the state folder, or for ephemeral data the folder it would have been.
+  const endpointsDir = path.resolve(options.stateDir ?? LOCAL_STATE_DIR);
+  if (!ephemeral || options.writeEndpointsFile) {
+    const running = readLocalEndpoints(endpointsDir);
     if (running && running.pid !== process.pid && isAlive(running.pid)) {
-      throw new LocalCloudError(`the local cloud is already running from ${stateDir} (pid ${running.pid}); stop it first, or use another state folder`);
+      throw new LocalCloudError(`the local cloud is already running from ${endpointsDir} (pid ${running.pid}); stop it first, or use another state folder`);
     }
   }
 
@@ -315,8 +322,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       failureStore: dirs.failures,
     };
     if (options.writeEndpointsFile) {
-      writeLocalEndpoints(stateDir, endpoints);
-      cleanups.push(() => removeLocalEndpoints(stateDir, process.pid));
+      mkdirSync(endpointsDir, { recursive: true });
+      writeLocalEndpoints(endpointsDir, endpoints);
+      cleanups.push(() => removeLocalEndpoints(endpointsDir, process.pid));
     }
 
     for (const f of Object.values(functions)) f.invoker.start();
@@ -338,6 +346,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       config,
       names,
       stateDir,
+      endpointsFile: localEndpointsPath(endpointsDir),
       mafftSource: mafft.source,
       functions,
       logs,

@@ -16,7 +16,6 @@ import path from "node:path";
 import { LOCAL_STATE_DIR } from "../../core/local-endpoints.ts";
 import { targetFromLocalEndpoints } from "../../core/target.ts";
 import { startLocalCloud, LocalCloudError, type CloudEvent, type LocalCloud, type Service } from "../../local/cloud.ts";
-import { localEndpointsPath } from "../../local/endpoints-file.ts";
 import { demoOverrides, uploadDemoInputs, type DemoUpload } from "../../local/demo/demo.ts";
 import { runWatch } from "../../tui/run-watch.tsx";
 import { CliError, EXIT, UsageError } from "../errors.ts";
@@ -42,7 +41,7 @@ export function registerDev(program: Command): void {
     .option("--demo", "upload the bundled demo inputs and open the live view (what npm start runs)")
     .option("--no-view", "with --demo: print job changes as lines instead of opening the live view")
     .option("--state-dir <dir>", "where data is kept across runs (local.json, tables, objects, logs, queues)", LOCAL_STATE_DIR)
-    .option("--ephemeral", "keep everything in a temporary folder, removed on exit")
+    .option("--ephemeral", "keep the data in a temporary folder, removed on exit (local.json still goes to --state-dir)")
     .option("--s3-port <port>", "S3 port (default: any free port)")
     .option("--dynamodb-port <port>", "DynamoDB port (default: any free port)")
     .option("--logs-port <port>", "CloudWatch Logs port (default: any free port)")
@@ -114,7 +113,7 @@ async function runDev(opts: DevOptions): Promise<void> {
     if (opts.demo) {
       const uploads = await uploadDemoInputs(cloud);
       out.uploads(uploads);
-      const target = targetFromLocalEndpoints(cloud.endpoints, path.relative(process.cwd(), localEndpointsPath(cloud.stateDir)) || localEndpointsPath(cloud.stateDir));
+      const target = targetFromLocalEndpoints(cloud.endpoints, path.relative(process.cwd(), cloud.endpointsFile) || cloud.endpointsFile);
       if (interactiveView) {
         out.muted = true; // the view owns the screen
         await runWatch({ target, interactive: true, signal: stop.signal });
@@ -172,7 +171,7 @@ class DevOutput {
   banner(cloud: LocalCloud, ephemeral: boolean): void {
     const e = cloud.endpoints;
     if (this.opts.json) {
-      this.json({ type: "ready", stateDir: cloud.stateDir, ephemeral, mafft: cloud.mafftSource, ...e });
+      this.json({ type: "ready", stateDir: cloud.stateDir, endpointsFile: cloud.endpointsFile, ephemeral, mafft: cloud.mafftSource, ...e });
       return;
     }
     const r = e.resources;
@@ -184,7 +183,7 @@ class DevOutput {
       ["Lambda", `${r.alignerFunction} (${cloud.config.aligner.memoryMb} MB, ${cloud.config.aligner.timeoutSeconds} s), ${r.logProcessorFunction} (${cloud.config.processor.memoryMb} MB, ${cloud.config.processor.timeoutSeconds} s)`],
       ["credentials", `${e.credentials.accessKeyId} / ${e.credentials.secretAccessKey}, region ${e.region}`],
       ["MAFFT", cloud.mafftSource],
-      ["state", `${state}${ephemeral ? " (temporary, removed on exit)" : ""}; endpoints in ${path.join(state, "local.json")}`],
+      ["state", `${state}${ephemeral ? " (temporary, removed on exit)" : ""}; endpoints in ${path.relative(process.cwd(), cloud.endpointsFile) || cloud.endpointsFile}`],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
     this.write(paint("bold", `lambda-aligner local cloud (pid ${e.pid})`, this.color));
@@ -218,7 +217,11 @@ class DevOutput {
           this.processorRuns++;
           if (r.outcome.ok && !this.opts.verbose) return;
         }
-        const outcome = r.outcome.ok ? paint("green", "ok", this.color) : paint("red", `${r.outcome.kind === "timeout" ? "timed out" : "error"} ${r.outcome.error.errorType}`, this.color);
+        const outcome = r.outcome.ok
+          ? paint("green", "ok", this.color)
+          : r.outcome.kind === "interrupted"
+            ? paint("yellow", "interrupted by the stop (runs again at the next start)", this.color)
+            : paint("red", `${r.outcome.kind === "timeout" ? "timed out" : "error"} ${r.outcome.error.errorType}`, this.color);
         const start = r.coldStart ? `cold (init ${Math.round(r.initDurationMs ?? 0)} ms)` : "warm";
         this.write(`${time}  ${fn(e.function)} ${r.requestId} attempt ${r.attempt}: ${outcome}  ${Math.round(r.durationMs)} ms  ${start}  ${r.maxMemoryUsedMb} MB max`);
         return;

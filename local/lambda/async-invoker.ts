@@ -7,6 +7,7 @@
  * or that waited longer than `maxEventAgeSeconds`, goes to the on-failure destination.
  *
  * Throttling (all environments busy at the concurrency limit) is not an attempt: the event waits.
+ * Neither is an invocation cut short because the local cloud stopped: it runs again at the next start.
  */
 import { EventEmitter } from "node:events";
 import { randomUUID } from "node:crypto";
@@ -154,6 +155,11 @@ export class AsyncInvoker extends EventEmitter<InvokerEvents> {
     this.emit("invoked", { ...record, attempt });
     if (record.outcome.ok) {
       this.queue.delete(e.requestId);
+      return;
+    }
+    if (record.outcome.kind === "interrupted") {
+      // The local cloud stopped under it: not the function's failure, so no retry is used up.
+      this.queue.put(e.requestId, { ...e, notBefore: Date.now() });
       return;
     }
     const next: QueuedEvent = { ...e, attempts: attempt, lastError: record.outcome.error };

@@ -70,7 +70,8 @@ export interface EnvironmentHost {
   baseEnvironment: Record<string, string>;
 }
 
-export type FailureKind = "handler" | "timeout" | "outOfMemory" | "exit" | "init";
+/** `interrupted`: the local cloud itself stopped the environment (shutdown), not something the function did. */
+export type FailureKind = "handler" | "timeout" | "outOfMemory" | "exit" | "init" | "interrupted";
 
 export type InvokeOutcome = { ok: true; payload: unknown } | { ok: false; kind: FailureKind; error: InvokeErrorPayload };
 
@@ -382,7 +383,8 @@ export class ExecutionEnvironment {
     } else {
       const reason = end.kind === "exited" ? end.reason : "signal: killed";
       this.write(runtimeExitLine(fmt, new Date(), requestId, reason));
-      outcome = { ok: false, kind: "exit", error: { errorType: "Runtime.ExitError", errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: ${reason}`, trace: [] } };
+      const kind = end.kind === "killed" && end.reason === "shutdown" ? "interrupted" : "exit";
+      outcome = { ok: false, kind, error: { errorType: "Runtime.ExitError", errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: ${reason}`, trace: [] } };
       status = { status: "error", errorType: "Runtime.ExitError" };
     }
     const maxMemoryUsedMb = status.status === "error" && status.errorType === "Runtime.OutOfMemory" ? this.fn.memoryMb : this.maxMemoryUsedMb();
