@@ -6,12 +6,18 @@
  * (useSyncExternalStore); the plain (non-TTY) printer through `onChange`.
  *
  * Jobs shown as RUNNING whose record has not changed for `staleMs` are re-read by id (at most
- * once per `staleMs` each): the safety net for a write the activity feed could not see in time
- * (see shared/activity-feed.ts). In steady state that is only the genuinely long jobs.
+ * once per `staleMs` each, looked for every `staleMs / 4`): the safety net for a write the
+ * activity feed could not see in time (see shared/activity-feed.ts). In steady state that is only
+ * the genuinely long jobs. A RUNNING record unchanged for longer than any invocation can last
+ * (Lambda's 15-minute limit, with margin) lost its end for good — `aligner reconcile` is the cure
+ * — and is no longer re-read, so abandoned records cost nothing.
  */
 import type { JobRow } from "../core/job-item.ts";
 import { keyTime } from "../core/job-item.ts";
 import { JobList } from "./job-list.ts";
+
+/** Longer than any invocation (Lambda's limit is 15 minutes) plus the log pipeline's delays. */
+const ABANDONED_MS = 20 * 60_000;
 
 export interface LiveSource {
   load(sinceMs: number, maxJobs: number): Promise<{ rows: JobRow[]; itemsRead: number }>;
@@ -55,6 +61,7 @@ export class LiveJobs {
   private readonly listeners = new Set<() => void>();
   private readonly changeListeners = new Set<(rows: JobRow[]) => void>();
   private readonly rereadAt = new Map<string, number>();
+  private lastSweepMs = Number.NEGATIVE_INFINITY;
   private stopped = false;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
@@ -141,12 +148,15 @@ export class LiveJobs {
 
   private async rereadStale(): Promise<JobRow[]> {
     const now = this.now();
+    if (now - this.lastSweepMs < this.opts.staleMs / 4) return [];
+    this.lastSweepMs = now;
     const staleBefore = new Date(now - this.opts.staleMs).toISOString();
+    const abandonedBefore = new Date(now - ABANDONED_MS).toISOString();
     const ids: string[] = [];
-    for (const row of this.list.all()) {
-      if (row.record.status !== "RUNNING") continue;
+    for (const row of this.list.running()) {
       const id = row.record.requestId;
-      if (keyTime(row.updatedKey) >= staleBefore) continue;
+      const updated = keyTime(row.updatedKey);
+      if (updated >= staleBefore || updated < abandonedBefore) continue;
       if ((this.rereadAt.get(id) ?? 0) > now - this.opts.staleMs) continue;
       ids.push(id);
       this.rereadAt.set(id, now);

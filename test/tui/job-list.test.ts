@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import type { JobRow } from "../../core/job-item.ts";
 import { JobList } from "../../tui/job-list.ts";
+import { computeStats } from "../../core/job-stats.ts";
 
 const row = (id: number, startSec: number, updSec: number, status = "RUNNING"): JobRow => {
   const requestId = `req-${String(id).padStart(3, "0")}`;
@@ -38,6 +39,38 @@ describe("JobList", () => {
           const expected = [...latest.values()].sort((a, b) => (a.sortKey > b.sortKey ? -1 : 1));
           expect(list.all().map((r) => r.updatedKey)).toEqual(expected.map((r) => r.updatedKey));
         }
+      }),
+    );
+  });
+
+  it("keeps per-status figures (counts, duration percentiles, cold starts) equal to a pass over what it holds", () => {
+    const update = fc.record({
+      id: fc.integer({ min: 0, max: 40 }),
+      start: fc.integer({ min: 0, max: 50 }),
+      upd: fc.integer({ min: 0, max: 59 }),
+      status: fc.constantFrom("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT"),
+      duration: fc.option(fc.integer({ min: 1, max: 20 }), { nil: undefined }),
+      cold: fc.option(fc.boolean(), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(fc.array(update, { maxLength: 120 }), fc.integer({ min: 5, max: 50 }), (updates, max) => {
+        const list = new JobList(max);
+        for (const u of updates) {
+          const r = row(u.id, u.start, u.upd, u.status);
+          if (u.duration !== undefined) r.record.durationMs = u.duration;
+          if (u.cold !== undefined) r.record.coldStart = u.cold;
+          list.upsert([r]);
+        }
+        for (const filter of ["ALL", "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT"]) {
+          const held = list.all().filter((r) => filter === "ALL" || r.record.status === filter).map((r) => r.record);
+          const expected = computeStats(held);
+          const got = list.stats(filter);
+          expect(got.total).toBe(expected.total);
+          expect(got.cold).toEqual(expected.cold);
+          expect(got.durationMs).toEqual(expected.durationMs);
+        }
+        expect(list.counts().total).toBe(list.size);
+        expect([...list.running()].sort((a, b) => (a.sortKey < b.sortKey ? 1 : -1))).toEqual(list.all().filter((r) => r.record.status === "RUNNING"));
       }),
     );
   });

@@ -115,6 +115,31 @@ describe("activity feed", () => {
     expect(live.list.get(running.record.requestId)!.record.status).toBe("SUCCEEDED");
   });
 
+  it("re-reads quiet RUNNING jobs at most once per staleMs, and never those abandoned longer than any invocation", async () => {
+    let now = T0;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const row = (id: string, updatedMs: number) => ({ record: { requestId: id, status: "RUNNING" as const, attempts: 1 }, sortKey: `${iso(updatedMs)}#${id}`, updatedKey: `${iso(updatedMs)}#${id}` });
+    const rereads: string[][] = [];
+    const live = new LiveJobs(
+      {
+        load: async () => ({ rows: [row("quiet", T0 - 2 * 60_000), row("fresh", T0 - 1000), row("abandoned", T0 - 30 * 60_000)], itemsRead: 3 }),
+        changes: async () => ({ rows: [], itemsRead: 0 }),
+        reread: async (ids) => {
+          rereads.push(ids);
+          return [];
+        },
+        describeError: String,
+      },
+      { sinceMs: 0, maxJobs: 100, refreshMs: 1000, staleMs: 60_000, now: () => now },
+    );
+    for (let s = 0; s < 130; s++) {
+      await live.refreshOnce();
+      now += 1000;
+    }
+    // Looked for every 15 s: "quiet" at 0, 60 and 120 s; "fresh" once quiet for 60 s (at 60 and 120 s).
+    expect(rereads).toEqual([["quiet"], ["quiet", "fresh"], ["quiet", "fresh"]]);
+  });
+
   it("bounds reads by the server's clock even when ours runs ahead", async () => {
     const client = db.client();
     const clock = serverClock(client, { now: () => Date.now() + 60_000 });

@@ -12,7 +12,7 @@ export interface HeaderProps {
   /** Counts over the jobs matching the search (any status). */
   counts: Pick<JobStats, "total" | "byStatus">;
   /** Durations and cold starts over the jobs on view (search and filter applied). */
-  shown: JobStats;
+  shown: Pick<JobStats, "total" | "durationMs" | "cold">;
   filter: StatusFilter;
   search: string;
   color: boolean;
