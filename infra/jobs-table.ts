@@ -1,7 +1,7 @@
 /** The DynamoDB jobs table, built from the schema in core/jobs-table.ts. */
 import { Construct } from "constructs";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table/index.js";
-import { JOBS_TABLE, keyAttributes } from "../core/jobs-table.ts";
+import { indexProjection, JOBS_TABLE, keyAttributes } from "../core/jobs-table.ts";
 import type { FunctionRole } from "./function-role.ts";
 
 export interface JobsTableProps {
@@ -25,7 +25,8 @@ export class JobsTable extends Construct {
         name: ix.name,
         hashKey: ix.partitionKey,
         rangeKey: ix.sortKey,
-        projectionType: "ALL",
+        projectionType: indexProjection().type,
+        nonKeyAttributes: indexProjection().nonKeyAttributes,
       })),
       ttl: { attributeName: JOBS_TABLE.ttlAttribute, enabled: true },
       pointInTimeRecovery: { enabled: true },
