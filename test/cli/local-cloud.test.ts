@@ -4,7 +4,7 @@
  * reconcile rebuilding a deleted record, history of what ran.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -16,6 +16,7 @@ import { startLocalCloud, type LocalCloud } from "../../local/cloud.ts";
 import { dynamoClient, s3Client } from "../../shared/aws-clients.ts";
 import { jobKey, type JobRecord } from "../../core/jobs-table.ts";
 import { recordFromItem } from "../../shared/dynamo-status-store.ts";
+import { rng } from "../helpers/job-records.ts";
 
 const run = promisify(execFile);
 const BIN = path.resolve(import.meta.dirname, "../../bin/aligner.js");
@@ -141,10 +142,48 @@ describe("aligner against the local cloud", () => {
     db.destroy();
   });
 
-  it("history and stats see both jobs", async () => {
+  it("watch --follow streams each change of a running job, and logs --follow follows it to its end", async () => {
+    // A job long enough to be caught running: L-INS-i with 1000 iterations on 80 related sequences.
+    const rand = rng(80);
+    const aa = "ACDEFGHIKLMNPQRSTVWY";
+    const base = Array.from({ length: 400 }, () => aa[Math.floor(rand() * 20)]).join("");
+    const slow = path.join(dir, "slow.fasta");
+    writeFileSync(slow, Array.from({ length: 80 }, (_, i) => `>s${i}\n${[...base].map((c) => (rand() < 0.3 ? aa[Math.floor(rand() * 20)] : c)).join("")}\n`).join(""));
+
+    const watch = spawn(process.execPath, [BIN, "watch", "--local", "--follow", "--json"], { cwd: dir, env: { ...process.env, NO_COLOR: "1", ALIGNER_WATCH_SETTLE_MS: "200", ALIGNER_WATCH_REFRESH_MS: "300" } });
+    let streamed = "";
+    watch.stdout.on("data", (d: Buffer) => (streamed += d.toString()));
+    try {
+      expect((await aligner(["submit", "--local", slow, "--mafft-args", "--localpair --maxiterate 1000"])).code).toBe(0);
+      let running: JobRecord | undefined;
+      for (let i = 0; i < 100 && !running; i++) {
+        running = (jsonLines((await aligner(["history", "--local", "--json", "--status", "RUNNING"])).stdout) as unknown as JobRecord[]).find((r) => r.inputKey === "slow.fasta");
+        if (!running) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(running, "the slow job was never seen running").toBeDefined();
+      const followed = await aligner(["logs", "--local", "--follow", "--interval", "300", running!.requestId, "--json"]);
+      expect(followed.code).toBe(0);
+      const out = jsonLines(followed.stdout);
+      expect(out.at(-1)).toMatchObject({ type: "status", record: { requestId: running!.requestId, status: "SUCCEEDED" } });
+      expect(out.some((l) => l["type"] === "line" && String(l["message"]).startsWith(`REPORT RequestId: ${running!.requestId}`))).toBe(true);
+
+      const until = Date.now() + 15_000;
+      const statuses = () => (jsonLines(streamed) as unknown as JobRecord[]).filter((r) => r.requestId === running!.requestId).map((r) => r.status);
+      while (!statuses().includes("SUCCEEDED") && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+      expect(statuses()[0]).toBe("RUNNING");
+      expect(statuses().at(-1)).toBe("SUCCEEDED");
+    } finally {
+      const exited = new Promise<number | null>((resolve) => watch.once("exit", (code) => resolve(code)));
+      watch.kill("SIGINT");
+      expect(await exited).toBe(0);
+    }
+  }, 90_000);
+
+  it("history and stats see every job", async () => {
     const h = jsonLines((await aligner(["history", "--local", "--json"])).stdout) as unknown as JobRecord[];
-    expect(h.map((x) => x.requestId)).toEqual([second, first]);
+    expect(h.map((x) => x.requestId).slice(1)).toEqual([second, first]);
+    expect(h[0]).toMatchObject({ inputKey: "slow.fasta", status: "SUCCEEDED" });
     const s = JSON.parse((await aligner(["stats", "--local", "--json"])).stdout) as { total: number; byStatus: Record<string, number>; errorTypes: unknown[] };
-    expect(s).toMatchObject({ total: 2, byStatus: { SUCCEEDED: 1, FAILED: 1 }, errorTypes: [{ errorType: "InvalidInput", count: 1 }] });
+    expect(s).toMatchObject({ total: 3, byStatus: { SUCCEEDED: 2, FAILED: 1 }, errorTypes: [{ errorType: "InvalidInput", count: 1 }] });
   });
 });
