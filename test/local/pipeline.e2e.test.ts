@@ -132,3 +132,27 @@ describe("timeouts and retries on the local cloud", () => {
     expect(table).toContain("hangs-always.fasta");
   });
 });
+
+describe("the aligner in the JSON log format", () => {
+  let t: TestCloud;
+  beforeAll(async () => {
+    t = await startTestCloud({ overrides: { aligner: { logFormat: "JSON" } } });
+  });
+  afterAll(async () => t?.close());
+
+  it("records the same facts from platform records as from text lines", async () => {
+    await t.upload("json/dna.fasta", sample("dna-small.fasta"));
+    await t.upload("json/notes.txt", sample("bad-not-fasta.txt"));
+    await t.cloud.waitForQuiet();
+    const ok = await t.jobFor("json/dna.fasta");
+    expect(ok).toMatchObject({ status: "SUCCEEDED", attempts: 1, memorySizeMb: 2048, sequences: 5 });
+    expect(ok!.durationMs).toBeGreaterThan(0);
+    expect(ok!.maxMemoryUsedMb).toBeGreaterThan(0);
+    expect(await t.jobFor("json/notes.txt")).toMatchObject({ status: "FAILED", errorType: "InvalidInput" });
+    const events = await t.logEvents();
+    expect(JSON.parse(events[0]!.message)).toMatchObject({ type: "platform.initStart", record: { phase: "init" } });
+    expect(events.some((e) => e.message.startsWith("START") || e.message.startsWith("REPORT"))).toBe(false);
+    const offline = await t.offlineRecords();
+    for (const job of await t.jobs()) expect(withoutBookkeeping(job)).toEqual(withoutBookkeeping(offline.get(job.requestId)));
+  });
+});
