@@ -44,9 +44,14 @@ export function readJson<T>(file: string): T | undefined {
 
 type Op<V> = { op: "put"; key: string; value: V } | { op: "del"; key: string };
 
-/** A map whose every change is appended to a file before the call returns; compacted on open. */
+/**
+ * A map whose every change is appended to a file before the call returns. The file is compacted
+ * (rewritten with the live entries, then renamed over) on open and whenever it holds many more
+ * changes than entries, so a long session does not grow it without bound.
+ */
 export class Journal<V> {
   private readonly map = new Map<string, V>();
+  private opsSinceCompaction = 0;
 
   constructor(private readonly file: string) {
     mkdirSync(path.dirname(file), { recursive: true });
@@ -54,18 +59,31 @@ export class Journal<V> {
       if (op.op === "put") this.map.set(op.key, op.value);
       else this.map.delete(op.key);
     }
-    writeFileSync(file, [...this.map].map(([key, value]) => `${JSON.stringify({ op: "put", key, value })}\n`).join(""));
+    this.compact();
   }
 
   put(key: string, value: V): void {
     appendJsonLines(this.file, [{ op: "put", key, value }]);
     this.map.set(key, value);
+    this.changed();
   }
 
   delete(key: string): void {
     if (!this.map.has(key)) return;
     appendJsonLines(this.file, [{ op: "del", key }]);
     this.map.delete(key);
+    this.changed();
+  }
+
+  private changed(): void {
+    if (++this.opsSinceCompaction > 1000 && this.opsSinceCompaction > 4 * this.map.size) this.compact();
+  }
+
+  private compact(): void {
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, [...this.map].map(([key, value]) => `${JSON.stringify({ op: "put", key, value })}\n`).join(""));
+    renameSync(tmp, this.file);
+    this.opsSinceCompaction = 0;
   }
 
   values(): V[] {

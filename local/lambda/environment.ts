@@ -359,8 +359,8 @@ export class ExecutionEnvironment {
       };
     });
     const msg: InvokeMessage = { t: "invoke", requestId, event, deadlineMs: Date.now() + timeoutMs, invokedFunctionArn, traceId: traceHeader() };
+    // A runtime that died a moment ago fails this invocation through its exit handler.
     if (this.alive) this.child!.stdin!.write(`${JSON.stringify(msg)}\n`);
-    else this.onExit("exit status 0");
     const timer = setTimeout(() => this.kill("timeout"), timeoutMs);
     const end = await ending;
     clearTimeout(timer);
