@@ -3,7 +3,7 @@
  * and formats, stats, target, watch when not on a terminal, and what bad arguments and an
  * unreachable or missing target do (message and exit code).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +15,8 @@ import { startDynalite, type LocalDynamo } from "../helpers/dynalite.ts";
 import { generateJobs, writeJobs, type GeneratedJob } from "../helpers/job-records.ts";
 
 const run = promisify(execFile);
+// Every test starts the CLI (a Node process each); a busy 2-core CI machine needs the room.
+vi.setConfig({ testTimeout: 90_000 });
 const BIN = path.resolve(import.meta.dirname, "../../bin/aligner.js");
 const TABLE = "cli-jobs";
 const MIN = 60_000;

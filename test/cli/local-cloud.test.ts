@@ -50,6 +50,9 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** Cold starts, MAFFT and a busy 2-core CI machine: room for each step. */
+const STEP_MS = 90_000;
+
 describe("aligner against the local cloud", () => {
   let first: string;
   let second: string;
@@ -68,7 +71,7 @@ describe("aligner against the local cloud", () => {
     const out = await s3.send(new GetObjectCommand({ Bucket: cloud.names.outputBucket, Key: "input.aligned.fasta" }));
     expect(await out.Body!.transformToString()).toBe(readFileSync(path.join(SAMPLE, "expected.linsi.fasta"), "utf8"));
     s3.destroy();
-  });
+  }, STEP_MS);
 
   it("submit --wait --json: a job the aligner rejects ends FAILED with its sentence, exit code 1", async () => {
     const one = path.join(dir, "one sequence.fasta");
@@ -83,7 +86,7 @@ describe("aligner against the local cloud", () => {
     expect(summary.record.errorMessage).toMatch(/^one sequence\.fasta holds only one sequence/);
     expect(r.stderr).toBe("aligner: 1 of 1 job did not succeed\n");
     second = summary.requestId;
-  });
+  }, STEP_MS);
 
   it("submit refuses MAFFT arguments outside the allow-list before uploading anything", async () => {
     const r = await aligner(["submit", "--local", path.join(SAMPLE, "dna-small.fasta"), "--mafft-args", "--add /etc/passwd"]);
@@ -91,7 +94,7 @@ describe("aligner against the local cloud", () => {
     expect(r.stderr).toMatch(/^aligner: --mafft-args is not allowed: .*--add/);
     const h = jsonLines((await aligner(["history", "--local", "--json"])).stdout);
     expect(h.map((x) => x["inputKey"])).not.toContain("dna-small.fasta");
-  });
+  }, STEP_MS);
 
   it("logs: only the request's own lines from the warm stream it shares, then its status", async () => {
     const r = await aligner(["logs", "--local", second, "--json"]);
@@ -113,13 +116,13 @@ describe("aligner against the local cloud", () => {
     expect(f.stdout.split("\n")[1]).toMatch(/INIT_START Runtime Version/);
     expect(f.stdout).toMatch(/INFO {2}job succeeded {2}jobEvent=succeeded outputBucket=lambda-aligner-output outputKey=input\.aligned\.fasta/);
     expect(f.stdout.trim().split("\n").slice(-2)).toEqual([expect.stringMatching(/^status: SUCCEEDED \(1 attempt, cold start, duration [\d.]+ s, billed [\d.]+ s, memory \d+\/2048 MB\)$/), "output: s3://lambda-aligner-output/input.aligned.fasta"]);
-  });
+  }, STEP_MS);
 
   it("logs: a request id nobody used is a query failure (exit 1), with what was searched", async () => {
     const r = await aligner(["logs", "--local", "00000000-0000-4000-a000-000000000000", "--since", "2h"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^aligner: no record and no log lines for request 00000000-0000-4000-a000-000000000000 in \/aws\/lambda\/lambda-aligner-aligner from \S+ to \S+ \(try --since 7d\)\n$/);
-  });
+  }, STEP_MS);
 
   it("reconcile: rebuilds a deleted record from the log group, and changes nothing the second time", async () => {
     const db = dynamoClient(cloud.clientOptions("dynamodb"));
@@ -140,7 +143,7 @@ describe("aligner against the local cloud", () => {
     const text = await aligner(["reconcile", "--local", "--since", "1h"]);
     expect(text.stdout).toMatch(/^read \d+ events in 1 stream of \/aws\/lambda\/lambda-aligner-aligner from \S+ to \S+\n2 requests: 0 records written with what the table lacked, 2 already complete\n$/);
     db.destroy();
-  });
+  }, STEP_MS);
 
   it("watch --follow streams each change of a running job, and logs --follow follows it to its end", async () => {
     // A job long enough to be caught running: L-INS-i with 1000 iterations on 80 related sequences.
@@ -177,7 +180,7 @@ describe("aligner against the local cloud", () => {
       watch.kill("SIGINT");
       expect(await exited).toBe(0);
     }
-  }, 90_000);
+  }, STEP_MS);
 
   it("history and stats see every job", async () => {
     const h = jsonLines((await aligner(["history", "--local", "--json"])).stdout) as unknown as JobRecord[];
@@ -185,5 +188,5 @@ describe("aligner against the local cloud", () => {
     expect(h[0]).toMatchObject({ inputKey: "slow.fasta", status: "SUCCEEDED" });
     const s = JSON.parse((await aligner(["stats", "--local", "--json"])).stdout) as { total: number; byStatus: Record<string, number>; errorTypes: unknown[] };
     expect(s).toMatchObject({ total: 3, byStatus: { SUCCEEDED: 2, FAILED: 1 }, errorTypes: [{ errorType: "InvalidInput", count: 1 }] });
-  });
+  }, STEP_MS);
 });

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
@@ -52,7 +52,23 @@ afterAll(async () => {
 
 describe("aligner watch in a terminal", () => {
   it("shows an uploaded job reach SUCCEEDED, answers keys, and quits cleanly", async () => {
-    tmux("-f", "/dev/null", "new-session", "-d", "-s", SESSION, "-x", "160", "-y", "30", "-c", dir, `NO_COLOR=1 ALIGNER_WATCH_SETTLE_MS=200 ALIGNER_WATCH_REFRESH_MS=300 '${process.execPath}' '${BIN}' watch --local`);
+    // The shell records the exit code (tmux's own pane_dead_status is not reliable in 3.3).
+    const exitFile = path.join(dir, "watch.exit");
+    tmux(
+      "-f",
+      "/dev/null",
+      "new-session",
+      "-d",
+      "-s",
+      SESSION,
+      "-x",
+      "160",
+      "-y",
+      "30",
+      "-c",
+      dir,
+      `NO_COLOR=1 ALIGNER_WATCH_SETTLE_MS=200 ALIGNER_WATCH_REFRESH_MS=300 '${process.execPath}' '${BIN}' watch --local; echo $? > '${exitFile}'`,
+    );
     tmux("set-option", "-t", SESSION, "remain-on-exit", "on");
     await waitForScreen("the empty view", (s) => s.includes("aligner watch · local cloud") && s.includes("no jobs yet in this window"));
 
@@ -86,13 +102,15 @@ describe("aligner watch in a terminal", () => {
 
     keys("q");
     const status = await (async () => {
-      const until = Date.now() + 10_000;
+      const until = Date.now() + 15_000;
       while (Date.now() < until) {
-        const [dead, code] = tmux("display-message", "-p", "-t", SESSION, "#{pane_dead} #{pane_dead_status}").trim().split(" ");
-        if (dead === "1") return Number(code);
+        if (existsSync(exitFile)) {
+          const text = readFileSync(exitFile, "utf8").trim();
+          if (text !== "") return Number(text);
+        }
         await new Promise((r) => setTimeout(r, 100));
       }
-      throw new Error("aligner watch did not exit on q");
+      throw new Error(`aligner watch did not exit on q; screen:\n${screen()}`);
     })();
     expect(status).toBe(0);
     // The alternate screen is gone: the terminal shows what it showed before.
