@@ -125,14 +125,26 @@ export class AsyncInvoker extends EventEmitter<InvokerEvents> {
     this.armTimer();
   }
 
+  /**
+   * When to look at the queue again: when the next retry is due; at once if an event is due and
+   * an environment is free (a timer may fire a millisecond before `Date.now()` reaches the due
+   * time, so "due" is decided here again, never assumed); and if due events are throttled, when
+   * the oldest of them passes the maximum event age (the end of a running invocation pumps too,
+   * but with a concurrency of 0 nothing ever ends).
+   */
   private armTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const due = this.nextDueAt();
-    if (due === undefined || !this.dispatching) return;
-    const wait = due - Date.now();
-    if (wait <= 0) return; // due now: the next capacity event pumps it
-    this.timer = setTimeout(() => this.pump(), wait);
+    if (!this.dispatching) return;
+    const waiting = this.queue.values().filter((e) => !this.running.has(e.requestId));
+    if (waiting.length === 0) return;
+    const now = Date.now();
+    const due = waiting.filter((e) => e.notBefore <= now);
+    let at: number;
+    if (due.length === 0) at = Math.min(...waiting.map((e) => e.notBefore));
+    else if (this.pool.hasCapacity()) at = now;
+    else at = Math.min(...due.map((e) => e.enqueuedAt + this.policy.maxEventAgeSeconds * 1000)) + 1;
+    this.timer = setTimeout(() => this.pump(), Math.max(1, at - now));
   }
 
   private async run(e: QueuedEvent): Promise<void> {

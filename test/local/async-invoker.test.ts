@@ -89,6 +89,26 @@ describe("asynchronous invocation", () => {
     expect(failures.read(queue)).toEqual([expect.objectContaining({ requestContext: expect.objectContaining({ requestId: id, condition: "EventAgeExceeded", approximateInvokeCount: 1 }) })]);
   });
 
+  it("never leaves a due event waiting: many retries due within a millisecond or two all run", async () => {
+    const { inv, runs } = invoker("flaky", { retryDelayDivisor: 60_000 }, { concurrency: 3 });
+    inv.start();
+    const ids = Array.from({ length: 12 }, () => inv.enqueue({ counter: path.join(bench.dir, `counter-${randomUUID()}`), succeedOn: 3 }));
+    await idle(inv);
+    for (const id of ids) expect(runs.filter((r) => r.requestId === id).map((r) => r.attempt)).toEqual([1, 2, 3]);
+  });
+
+  it("sends events to the destination when they age out throttled (a concurrency of 0 never runs anything)", async () => {
+    const { inv, runs, queue } = invoker("sleep", { maxEventAgeSeconds: 0.3 }, { concurrency: 0 });
+    inv.start();
+    const event = { ms: 1 };
+    const id = inv.enqueue(event);
+    await idle(inv);
+    expect(runs).toEqual([]);
+    expect(failures.read(queue)).toEqual([
+      { version: "1.0", timestamp: expect.any(String), requestContext: { requestId: id, functionArn: `${ARN}:$LATEST`, condition: "EventAgeExceeded", approximateInvokeCount: 0 }, requestPayload: event },
+    ]);
+  });
+
   it("holds events while every environment is busy (throttling is not an attempt)", async () => {
     const { inv, runs, pool } = invoker("sleep", {}, { concurrency: 1 });
     inv.start();
