@@ -113,7 +113,7 @@ async function interactiveView(
     <App
       live={live}
       target={describeTarget(opts.target).summary}
-      windowLabel={`jobs of the last ${formatSpan(opts.sinceMs ?? HOUR_MS)}`}
+      windowLabel={`jobs written since ${new Date(Date.now() - (opts.sinceMs ?? HOUR_MS)).toTimeString().slice(0, 5)} (last ${formatSpan(opts.sinceMs ?? HOUR_MS)} at start)`}
       loadLogs={deps.loadLogs}
       describeError={deps.describeLogsError}
       color={deps.color}
