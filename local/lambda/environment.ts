@@ -35,6 +35,8 @@ const MIB = 1024 * 1024;
 const VERSION = "$LATEST";
 /** How long the pipes may take to deliver the last bytes of a finished or killed process. */
 const DRAIN_MS = 2000;
+/** Lambda gives an on-demand init 10 s, then retries it within the invocation's own timeout. */
+const INIT_LIMIT_MS = 10_000;
 
 export interface FunctionDefinition {
   functionName: string;
@@ -271,7 +273,8 @@ export class ExecutionEnvironment {
     this.memory = this.host.sampler.watch(child.pid!, (bytes) => {
       if ((this.state === "busy" || this.state === "initializing") && bytes > this.fn.memoryMb * MIB) this.kill("outOfMemory");
     });
-    return outcome;
+    const initTimer = setTimeout(() => this.kill("timeout"), INIT_LIMIT_MS + this.fn.timeoutSeconds * 1000);
+    return outcome.finally(() => clearTimeout(initTimer));
   }
 
   private onFrame(f: Frame): void {
@@ -309,7 +312,7 @@ export class ExecutionEnvironment {
     const wasInit = this.initWaiter;
     if (wasInit) {
       this.initWaiter = undefined;
-      const errorType = this.killReason === "outOfMemory" ? "Runtime.OutOfMemory" : "Runtime.ExitError";
+      const errorType = this.killReason === "outOfMemory" ? "Runtime.OutOfMemory" : this.killReason === "timeout" ? "Sandbox.Timedout" : "Runtime.ExitError";
       wasInit({ ok: false, initDurationMs: performance.now() - this.initStartedAt, error: { errorType, errorMessage: `RequestId: undefined Error: Runtime exited with error: ${reason}`, trace: [] } });
     }
     const a = this.active;
@@ -423,20 +426,37 @@ export class ExecutionEnvironment {
   private async failedInit(requestId: string, init: Extract<InitOutcome, { ok: false }>): Promise<InvocationRecord> {
     const fmt = this.fn.logFormat;
     const at = new Date();
-    this.write(initReportLine(fmt, at, init.initDurationMs, init.error.errorType), at.getTime());
+    const timedOut = init.error.errorType === "Sandbox.Timedout";
+    this.write(initReportLine(fmt, at, init.initDurationMs, timedOut ? { status: "timeout" } : { status: "error", errorType: init.error.errorType }), at.getTime());
     this.write(startLine(fmt, at, requestId, VERSION), at.getTime());
     this.write(endLine(fmt, requestId), at.getTime());
     const billed = billedMs(0, init.initDurationMs);
     const maxMemoryUsedMb = this.maxMemoryUsedMb();
     this.write(
-      reportLine(fmt, at, { requestId, durationMs: 0, billedDurationMs: billed, memorySizeMb: this.fn.memoryMb, maxMemoryUsedMb, outcome: { status: "error", errorType: init.error.errorType } }),
+      reportLine(fmt, at, {
+        requestId,
+        durationMs: 0,
+        billedDurationMs: billed,
+        memorySizeMb: this.fn.memoryMb,
+        maxMemoryUsedMb,
+        outcome: timedOut ? { status: "timeout" } : { status: "error", errorType: init.error.errorType },
+      }),
       at.getTime(),
     );
     this.state = "dead";
     this.kill("shutdown");
     if (this.exited) await this.exited;
     this.retire();
-    return { requestId, logStream: this.logStream, coldStart: true, durationMs: 0, billedDurationMs: billed, maxMemoryUsedMb, outcome: { ok: false, kind: "init", error: init.error } };
+    return {
+      requestId,
+      logStream: this.logStream,
+      coldStart: true,
+      initDurationMs: init.initDurationMs,
+      durationMs: 0,
+      billedDurationMs: billed,
+      maxMemoryUsedMb,
+      outcome: { ok: false, kind: timedOut ? "timeout" : "init", error: init.error },
+    };
   }
 }
 

@@ -97,14 +97,17 @@ export function reportLine(format: LogFormat, at: Date, r: ReportFields): string
   return platformRecord(at, "platform.report", record);
 }
 
-/** A failed init, before the invocation that triggered it is started. */
-export function initReportLine(format: LogFormat, at: Date, initDurationMs: number, errorType: string): string {
-  if (format === "Text") return `INIT_REPORT Init Duration: ${ms2(initDurationMs)} ms\tPhase: init\tStatus: error\tError Type: ${errorType}\n`;
+/** A failed (or timed-out) init, before the invocation that triggered it is started. */
+export function initReportLine(format: LogFormat, at: Date, initDurationMs: number, outcome: { status: "error"; errorType: string } | { status: "timeout" }): string {
+  if (format === "Text") {
+    const status = outcome.status === "timeout" ? "Status: timeout" : `Status: error\tError Type: ${outcome.errorType}`;
+    return `INIT_REPORT Init Duration: ${ms2(initDurationMs)} ms\tPhase: init\t${status}\n`;
+  }
   return platformRecord(at, "platform.initReport", {
     initializationType: "on-demand",
     phase: "init",
-    status: "error",
-    errorType,
+    status: outcome.status,
+    ...(outcome.status === "error" ? { errorType: outcome.errorType } : {}),
     metrics: { durationMs: ms3(initDurationMs) },
   });
 }

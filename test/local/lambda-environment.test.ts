@@ -243,6 +243,18 @@ describe("limits", () => {
     expect(parsed(bench.events(e.logStream)).find((x) => x.kind === "initReport")).toMatchObject({ phase: "init", status: "error", errorType: "Error" });
     expect(e.state).toBe("dead");
   });
+
+  it("bounds an init that never finishes (10 s, then the function timeout) and reports an init timeout", { timeout: 30_000 }, async () => {
+    const e = env("handler", { code: "hanging-init", timeoutSeconds: 1 });
+    const id = randomUUID();
+    const r = await e.invoke(id, {}, ARN);
+    expect(r.outcome).toMatchObject({ ok: false, kind: "timeout", error: { errorType: "Sandbox.Timedout" } });
+    expect(r.initDurationMs).toBeGreaterThanOrEqual(11_000);
+    const lines = messages(e);
+    expect(lines.find((m) => m.startsWith("INIT_REPORT"))).toMatch(/^INIT_REPORT Init Duration: \d+\.\d{2} ms\tPhase: init\tStatus: timeout\n$/);
+    expect(lines.find((m) => m.startsWith(`REPORT RequestId: ${id}`))).toMatch(/\tStatus: timeout\t\n$/);
+    expect(e.state).toBe("dead");
+  });
 });
 
 describe("pool", () => {
