@@ -23,7 +23,11 @@ export interface LocalEndpoints {
     alignerLogGroup: string;
     logProcessorLogGroup: string;
   };
-  /** Where events whose async retries ran out are kept (the local stand-in for the SQS queues). */
+  /**
+   * Where events whose async retries ran out are kept (the local stand-in for the SQS queues): a
+   * folder with one `<queue name>.jsonl` per function (`resourceNames().failureQueues`), each line
+   * the record Lambda sends to an on-failure destination. `aligner failures --local` reads it.
+   */
   failureStore: string;
 }
 
