@@ -109,10 +109,20 @@ describe("aligner dev", () => {
     }
   });
 
-  it("answers bad options with a usage error", () => {
-    const r = spawnSync(process.execPath, [CLI, "dev", "--s3-port", "http"], { cwd: project(), encoding: "utf8" });
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain("--s3-port must be a port number from 0 to 65535");
+  it("answers bad options with a usage error, and a missing local cloud with a failure", () => {
+    const cwd = project();
+    const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    const badPort = run("dev", "--s3-port", "http");
+    expect(badPort.status).toBe(2);
+    expect(badPort.stderr).toContain("--s3-port must be a port number from 0 to 65535");
+    const notLocal = run("failures");
+    expect(notLocal.status).toBe(2);
+    expect(notLocal.stderr).toContain("only the local cloud's failures can be listed (--local)");
+    const badFunction = run("failures", "--local", "--function", "mafft");
+    expect(badFunction.status).toBe(2);
+    const none = run("failures", "--local");
+    expect(none.status).toBe(1);
+    expect(none.stderr).toContain("no local cloud found");
   });
 });
 

@@ -43,7 +43,7 @@ describe("the status pipeline under faults", () => {
     }
   }
 
-  it("converges after the log processor is killed in the middle of a payload", async () => {
+  it("converges after the log processor is killed in the middle of a payload", { timeout: 120_000 }, async () => {
     let killedPid: number | undefined;
     const before = processorRuns(t).length;
     await jobThenPayload("killed/dna.fasta", () =>
@@ -66,7 +66,7 @@ describe("the status pipeline under faults", () => {
     await expectConverged(t);
   });
 
-  it("converges after DynamoDB fails the processor beyond the SDK's retries, and throttles it", async () => {
+  it("converges after DynamoDB fails the processor beyond the SDK's retries, and throttles it", { timeout: 120_000 }, async () => {
     const before = processorRuns(t).length;
     const injectedBefore = t.cloud.faults.dynamodb.injected;
     await jobThenPayload("throttled/dna.fasta", () => {
@@ -97,7 +97,7 @@ describe("a restart of the local cloud", () => {
   });
   afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
-  it("loses nothing stored, and finishes what was queued when it stopped", async () => {
+  it("loses nothing stored, and finishes what was queued when it stopped", { timeout: 120_000 }, async () => {
     const first = await startTestCloud({ stateDir, stopGraceMs: 0 });
     let before: { job: unknown; output: string | undefined; events: unknown[] };
     try {

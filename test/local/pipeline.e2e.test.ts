@@ -23,7 +23,7 @@ describe("a job on the local cloud", () => {
   });
   afterAll(async () => t?.close());
 
-  it("aligns the MAFFT sample cold, then warm in the same environment, and records both", async () => {
+  it("aligns the MAFFT sample cold, then warm in the same environment, and records both", { timeout: 120_000 }, async () => {
     const key = "samples/rhodopsins 36.fasta";
     await t.upload(key, sample("input.fasta"));
     await t.cloud.waitForQuiet();
@@ -65,7 +65,7 @@ describe("a job on the local cloud", () => {
     for (const job of [cold!, warm!]) expect(withoutBookkeeping(job)).toEqual(withoutBookkeeping(offline.get(job.requestId)));
   });
 
-  it("ends an invalid input FAILED with the aligner's message, without a retry", async () => {
+  it("ends an invalid input FAILED with the aligner's message, without a retry", { timeout: 120_000 }, async () => {
     const key = "samples/notes.txt";
     await t.upload(key, sample("bad-not-fasta.txt"));
     await t.cloud.waitForQuiet();
@@ -94,7 +94,7 @@ describe("timeouts and retries on the local cloud", () => {
     rmSync(project, { recursive: true, force: true });
   });
 
-  it("times out a job whose S3 read hangs: TIMED_OUT, 2 attempts, then the on-failure destination", async () => {
+  it("times out a job whose S3 read hangs: TIMED_OUT, 2 attempts, then the on-failure destination", { timeout: 120_000 }, async () => {
     const bucket = t.cloud.names.inputBucket;
     t.cloud.faults.s3.stall({ method: "GET", pathPrefix: `/${bucket}/hangs-always`, ms: 120_000 });
     t.cloud.faults.s3.stall({ method: "GET", pathPrefix: `/${bucket}/hangs-once`, ms: 120_000, count: 1 });
@@ -140,7 +140,7 @@ describe("the aligner in the JSON log format", () => {
   });
   afterAll(async () => t?.close());
 
-  it("records the same facts from platform records as from text lines", async () => {
+  it("records the same facts from platform records as from text lines", { timeout: 120_000 }, async () => {
     await t.upload("json/dna.fasta", sample("dna-small.fasta"));
     await t.upload("json/notes.txt", sample("bad-not-fasta.txt"));
     await t.cloud.waitForQuiet();
