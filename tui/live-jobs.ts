@@ -102,10 +102,16 @@ export class LiveJobs {
     }
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops refreshing. Waits for a read in flight at most `graceMs`: quitting must not hang on an
+   * unreachable endpoint (the caller then destroys the clients, which ends the request).
+   */
+  async stop(graceMs = 1000): Promise<void> {
     this.stopped = true;
     this.wake?.();
-    await this.loop;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.loop, new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
     this.setStatus({ ...this.snap.status, phase: "stopped" });
   }
 

@@ -161,3 +161,16 @@ describe("activity feed", () => {
     expect(Math.abs(clock.now() - Date.now())).toBeLessThan(2000);
   });
 });
+
+describe("stopping", () => {
+  it("does not wait for a read that hangs", async () => {
+    const live = new LiveJobs(
+      { load: () => new Promise(() => undefined), changes: async () => ({ rows: [], itemsRead: 0 }), reread: async () => [], describeError: String },
+      { sinceMs: 0, maxJobs: 10, refreshMs: 1000, staleMs: 60_000 },
+    );
+    live.start();
+    // Without the grace this never resolves (the load never does) and the test times out.
+    await live.stop(200);
+    expect(live.snapshot().status.phase).toBe("stopped");
+  });
+});
