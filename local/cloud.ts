@@ -129,6 +129,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const config = applyOverrides(options.config ?? resolveConfig({ env: process.env }), options.overrides ?? {});
   const names = resourceNames(config);
   const ephemeral = options.ephemeral === true;
+  // Where local.json goes: the state folder, or for ephemeral data the folder it would have been.
+  const endpointsDir = path.resolve(options.stateDir ?? LOCAL_STATE_DIR);
+  if (!ephemeral || options.writeEndpointsFile) {
+    const running = readLocalEndpoints(endpointsDir);
+    if (running && running.pid !== process.pid && isAlive(running.pid)) {
+      throw new LocalCloudError(`the local cloud is already running from ${endpointsDir} (pid ${running.pid}); stop it first, or use another state folder`);
+    }
+  }
+  // Created only once nothing can refuse to start, so a refusal leaves no folder behind.
   const stateDir = ephemeral ? mkdtempSync(path.join(tmpdir(), "aligner-local-")) : path.resolve(options.stateDir ?? LOCAL_STATE_DIR);
   mkdirSync(stateDir, { recursive: true });
   const dirs = {
@@ -141,14 +150,6 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     scratch: path.join(stateDir, "lambda", "scratch"),
   };
 
-  // Where local.json goes: the state folder, or for ephemeral data the folder it would have been.
-  const endpointsDir = path.resolve(options.stateDir ?? LOCAL_STATE_DIR);
-  if (!ephemeral || options.writeEndpointsFile) {
-    const running = readLocalEndpoints(endpointsDir);
-    if (running && running.pid !== process.pid && isAlive(running.pid)) {
-      throw new LocalCloudError(`the local cloud is already running from ${endpointsDir} (pid ${running.pid}); stop it first, or use another state folder`);
-    }
-  }
 
   const cleanups: (() => Promise<void> | void)[] = [];
   const cleanup = async () => {
