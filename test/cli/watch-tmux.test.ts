@@ -40,12 +40,16 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "aligner-watch-e2e-"));
   cloud = await startLocalCloud({ stateDir: path.join(dir, ".aligner"), writeEndpointsFile: true, overrides: { local: { logFlushMs: 100 } } });
 }, 120_000);
+let socketPath: string | undefined;
+
 afterAll(async () => {
   try {
     tmux("kill-server");
   } catch {
     // Already gone.
   }
+  // tmux leaves the socket file of a killed server behind.
+  if (socketPath) rmSync(socketPath, { force: true });
   await cloud?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -69,6 +73,7 @@ describe("aligner watch in a terminal", () => {
       dir,
       `NO_COLOR=1 ALIGNER_WATCH_SETTLE_MS=200 ALIGNER_WATCH_REFRESH_MS=300 '${process.execPath}' '${BIN}' watch --local; echo $? > '${exitFile}'`,
     );
+    socketPath = tmux("display-message", "-p", "#{socket_path}").trim();
     tmux("set-option", "-t", SESSION, "remain-on-exit", "on");
     await waitForScreen("the empty view", (s) => s.includes("aligner watch · local cloud") && s.includes("no jobs yet in this window"));
 
