@@ -30,6 +30,11 @@ export interface GroupSpec {
   format: Format;
   /** JSON format: omit initDurationMs from cold REPORTs (cold start then shows only through INIT_START). */
   omitInitDuration: boolean;
+  /**
+   * How app lines are written: by `console.*` through the Node runtime (the default), or as the
+   * aligner writes them — Powertools Logger JSON, MAFFT's stderr forwarded as `mafft: ...` lines.
+   */
+  appLineStyle?: "runtime" | "powertools";
   requests: RequestSpec[];
 }
 
@@ -152,7 +157,12 @@ export function generateGroup(spec: GroupSpec, logGroup = "/aws/lambda/lambda-al
     emit(e, json ? `{"time":"${new Date(startTs).toISOString()}","type":"platform.start","record":{"requestId":"${id}","version":"$LATEST"}}` : `START RequestId: ${id} Version: $LATEST`);
     const jobLine = (fields: Record<string, unknown>) =>
       JSON.stringify({ level: "INFO", message: `job ${String(fields["jobEvent"])}`, timestamp: iso(e), service: "aligner", cold_start: cold, function_request_id: id, ...fields });
-    const appLine = (msg: string) => (json ? `{"timestamp":"${iso(e)}","level":"INFO","requestId":"${id}","message":"${msg}"}` : `${iso(e)}\t${id}\tINFO\t${msg}`);
+    const appLine = (msg: string) =>
+      spec.appLineStyle === "powertools"
+        ? JSON.stringify({ level: "INFO", message: `mafft: ${msg}`, timestamp: iso(e), service: "aligner", cold_start: cold, function_request_id: id })
+        : json
+          ? `{"timestamp":"${iso(e)}","level":"INFO","requestId":"${id}","message":"${msg}"}`
+          : `${iso(e)}\t${id}\tINFO\t${msg}`;
 
     if (a.outcome === "initFailure") {
       // The init is retried inside the invoke (suppressed init), fails again; no handler runs.
