@@ -1,22 +1,37 @@
 /** Synthesizes the real stack for tests, with a stand-in layer zip (the real one is built by the aligner issue's tooling). */
-import { Testing } from "cdktf";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { Testing, type App } from "cdktf";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { resolveConfig, type AlignerConfig } from "../../core/config.ts";
 import { AlignerStack } from "../../infra/stack.ts";
+import { TEST_SCRATCH_ENV } from "../global-setup.ts";
 import type { SynthesizedStack } from "../../infra/posture.ts";
 
-let layerZip: string | undefined;
+let scratch: string | undefined;
+let apps = 0;
+
+/** A temporary folder for synth output: inside the test run's scratch folder (test/global-setup.ts). */
+function scratchDir(): string {
+  if (scratch === undefined) {
+    const root = process.env[TEST_SCRATCH_ENV];
+    const dir = mkdtempSync(path.join(root ?? tmpdir(), "synth-"));
+    if (root === undefined) process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    scratch = dir;
+  }
+  return scratch;
+}
+
+/** `Testing.app()` writing into the scratch folder (by default cdktf leaves a temp folder per app). */
+export function testApp(): App {
+  return Testing.app({ outdir: path.join(scratchDir(), `app-${++apps}`) });
+}
 
 /** A file that exists; synth only hashes and copies it. */
 export function standInLayerZip(): string {
-  if (layerZip === undefined) {
-    const dir = mkdtempSync(path.join(tmpdir(), "aligner-layer-"));
-    layerZip = path.join(dir, "mafft-layer.zip");
-    writeFileSync(layerZip, "stand-in layer for synth tests");
-  }
-  return layerZip;
+  const zip = path.join(scratchDir(), "mafft-layer.zip");
+  if (!existsSync(zip)) writeFileSync(zip, "stand-in layer for synth tests");
+  return zip;
 }
 
 export function testConfig(env: Record<string, string> = {}): AlignerConfig {
@@ -30,7 +45,7 @@ export interface Synthesized extends SynthesizedStack {
 }
 
 export function synthStack(env: Record<string, string> = {}): Synthesized {
-  const app = Testing.app();
+  const app = testApp();
   const stack = new AlignerStack(app, "test", testConfig(env));
   return JSON.parse(Testing.synth(stack)) as Synthesized;
 }

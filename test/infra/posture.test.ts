@@ -13,11 +13,11 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue/index.js";
 import { checkPosture, type SynthesizedStack, type Violation } from "../../infra/posture.ts";
 import { SecureBucket } from "../../infra/secure-bucket.ts";
 import { FunctionRole } from "../../infra/function-role.ts";
-import { synthStack } from "../helpers/synth.ts";
+import { synthStack, testApp } from "../helpers/synth.ts";
 
 /** Synthesizes whatever `build` puts in a fresh stack. */
 function synthWith(build: (stack: TerraformStack) => void): SynthesizedStack {
-  const stack = new TerraformStack(Testing.app(), "broken");
+  const stack = new TerraformStack(testApp(), "broken");
   new AwsProvider(stack, "aws", { region: "us-east-1" });
   build(stack);
   return JSON.parse(Testing.synth(stack)) as SynthesizedStack;

@@ -1,11 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
-import { only, ref, synthStack, type Synthesized } from "../helpers/synth.ts";
+import { only, ref, synthStack, testApp, type Synthesized } from "../helpers/synth.ts";
 import { JOBS_TABLE, keyAttributes } from "../../core/jobs-table.ts";
 import { STACK_OUTPUTS } from "../../core/names.ts";
 import { policyStatements } from "../../infra/posture.ts";
 import { MafftLayerMissingError } from "../../infra/mafft-layer.ts";
-import { Testing } from "cdktf";
 import { AlignerStack } from "../../infra/stack.ts";
 import { resolveConfig } from "../../core/config.ts";
 
@@ -250,7 +249,7 @@ describe("outputs and configuration", () => {
   it("refuses to synthesize without the MAFFT layer, naming the command that builds it", () => {
     const config = resolveConfig({ env: { ALIGNER_MAFFT_LAYER_ZIP: "/nonexistent/mafft-layer.zip" } });
     expect(existsSync(config.mafft.layerZip)).toBe(false);
-    expect(() => new AlignerStack(Testing.app(), "no-layer", config)).toThrow(MafftLayerMissingError);
-    expect(() => new AlignerStack(Testing.app(), "no-layer2", config)).toThrow(/npm run build:layer/);
+    expect(() => new AlignerStack(testApp(), "no-layer", config)).toThrow(MafftLayerMissingError);
+    expect(() => new AlignerStack(testApp(), "no-layer2", config)).toThrow(/npm run build:layer/);
   });
 });
