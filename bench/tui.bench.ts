@@ -16,12 +16,13 @@ import { Writable } from "node:stream";
 import { EventEmitter } from "node:events";
 import { activityPartitions, activityWindow } from "../core/job-queries.ts";
 import { INDEX_SHARDS, createJobsTableInput } from "../core/jobs-table.ts";
-import { readJobItem, type JobRow } from "../core/job-item.ts";
+import { readJobItem } from "../core/job-item.ts";
 import { percentile } from "../core/job-stats.ts";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { JobsReader } from "../shared/jobs-reader.ts";
 import { ActivityFeed } from "../shared/activity-feed.ts";
-import { LiveJobs, type LiveSource } from "../tui/live-jobs.ts";
+import { LiveJobs } from "../tui/live-jobs.ts";
+import { MemoryLiveSource } from "../test/helpers/memory-live-source.ts";
 import { generateJobs, jobItem, rng, startDiskDynalite, updateJob, writeJobs, type GeneratedJob } from "../test/helpers/job-records.ts";
 
 // As bin/aligner.js runs it: React in production mode (it is chosen when React is first loaded).
@@ -118,28 +119,9 @@ function fakeTerminal(): { stdout: NodeJS.WriteStream; stdin: NodeJS.ReadStream;
   return { stdout, stdin, bytes: () => bytes };
 }
 
-class FrameSource implements LiveSource {
-  pending: JobRow[] = [];
-  constructor(private readonly rows: JobRow[]) {}
-  async load() {
-    return { rows: this.rows, itemsRead: this.rows.length };
-  }
-  async changes() {
-    const rows = this.pending;
-    this.pending = [];
-    return { rows, itemsRead: rows.length };
-  }
-  async reread() {
-    return [];
-  }
-  describeError(err: unknown) {
-    return String(err);
-  }
-}
-
 async function frameTimes(n: number): Promise<{ p50: number; p95: number; max: number; bytesPerFrame: number }> {
   let jobs: GeneratedJob[] = generateJobs(n, { newestMs: T0 - 10_000, spacingMs: (HOUR - 20_000) / n, seed: n + 1 });
-  const source = new FrameSource(jobs.map((j) => readJobItem(jobItem(j))!));
+  const source = new MemoryLiveSource(jobs.map((j) => readJobItem(jobItem(j))!));
   let now = T0;
   const live = new LiveJobs(source, { sinceMs: T0 - HOUR, maxJobs: n, refreshMs: 1000, staleMs: 60_000, now: () => now });
   await live.refreshOnce();

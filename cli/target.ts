@@ -8,7 +8,9 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { resolveConfig } from "../core/config.ts";
 import { isLocalEndpoints, LOCAL_ENDPOINTS_FILE, LOCAL_STATE_DIR } from "../core/local-endpoints.ts";
-import { awsTarget, describeTarget, TargetError, targetFromLocalEndpoints, type OutputsFile, type Target } from "../core/target.ts";
+import { awsTarget, describeTarget, requireResource, TargetError, targetFromLocalEndpoints, type OutputsFile, type Target } from "../core/target.ts";
+import { JobsReader } from "../shared/jobs-reader.ts";
+import { clientsFor, type TargetClients } from "../shared/target-clients.ts";
 import { paint } from "./output.ts";
 
 export interface TargetFlags {
@@ -92,4 +94,20 @@ export function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv = proce
 export function announceTarget(target: Target, stderr: NodeJS.WriteStream = process.stderr): void {
   if (stderr.isTTY !== true) return;
   stderr.write(`${paint("dim", `target: ${describeTarget(target).summary}`, stderr.isTTY && !process.env["NO_COLOR"])}\n`);
+}
+
+export interface OpenedJobsTable {
+  target: Target;
+  table: string;
+  clients: TargetClients;
+  reader: JobsReader;
+}
+
+/** What the commands that read the jobs table start with: the target (announced), its table, clients (destroy them when done) and a reader. */
+export function openJobsTable(flags: TargetFlags): OpenedJobsTable {
+  const target = resolveTarget(flags);
+  const table = requireResource(target, "jobsTable");
+  announceTarget(target);
+  const clients = clientsFor(target);
+  return { target, table, clients, reader: new JobsReader(clients.dynamo(), table) };
 }

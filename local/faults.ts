@@ -12,8 +12,8 @@
  *
  * Tests also watch requests go by (to kill a function in the middle of its writes).
  */
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
+import { LoopbackServer } from "./http-server.ts";
 import { randomUUID } from "node:crypto";
 
 export type DynamoFaultType = "ProvisionedThroughputExceededException" | "ThrottlingException" | "InternalServerError";
@@ -52,7 +52,7 @@ const MESSAGES: Record<DynamoFaultType, string> = {
 };
 
 export class FaultProxy {
-  private server: Server | undefined;
+  private readonly http = new LoopbackServer((req, res) => void this.handle(req, res));
   private readonly faults: DynamoFault[] = [];
   private readonly stalls: Stall[] = [];
   private readonly watchers = new Set<(r: RequestInfo) => void>();
@@ -83,18 +83,12 @@ export class FaultProxy {
     return () => this.watchers.delete(watch);
   }
 
-  async listen(port = 0, host = "127.0.0.1"): Promise<string> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    this.server = server;
-    await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, host, () => resolve()));
-    return `http://${host}:${(server.address() as AddressInfo).port}`;
+  listen(port = 0, host = "127.0.0.1"): Promise<string> {
+    return this.http.listen(port, host);
   }
 
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.http.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -7,14 +7,12 @@
 import type { Command } from "commander";
 import { JOB_RECORD_FIELDS, JOB_STATUSES, type JobStatus } from "../../core/jobs-table.ts";
 import { parseTimeRange } from "../../core/time-spec.ts";
-import { requireResource } from "../../core/target.ts";
-import { clientsFor } from "../../shared/target-clients.ts";
-import { JobsReader, queryHistory } from "../../shared/jobs-reader.ts";
+import { queryHistory } from "../../shared/jobs-reader.ts";
 import { jobsTable } from "../../tui/plain.ts";
 import { intOption, withAws } from "../aws-call.ts";
 import { UsageError } from "../errors.ts";
 import { colorEnabled, csvLine } from "../output.ts";
-import { addTargetOptions, announceTarget, resolveTarget, type TargetFlags } from "../target.ts";
+import { addTargetOptions, openJobsTable, type TargetFlags } from "../target.ts";
 
 interface HistoryOptions extends TargetFlags {
   status?: string;
@@ -55,11 +53,7 @@ export function registerHistory(program: Command): void {
       if (opts.json && opts.csv) throw new UsageError("--json and --csv are two output formats; choose one");
       const statuses = parseStatuses(opts.status);
       const { sinceMs, untilMs } = parseTimeRange(opts.since, opts.until, Date.now());
-      const target = resolveTarget(opts);
-      const table = requireResource(target, "jobsTable");
-      announceTarget(target);
-      const clients = clientsFor(target);
-      const reader = new JobsReader(clients.dynamo(), table);
+      const { target, table, clients, reader } = openJobsTable(opts);
       const out = process.stdout;
       try {
         await withAws(target, `reading the jobs table ${table}`, async () => {

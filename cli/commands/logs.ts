@@ -9,15 +9,13 @@ import type { JobRow } from "../../core/job-item.ts";
 import { formatDuration } from "../../core/job-stats.ts";
 import { parseTimeSpec } from "../../core/time-spec.ts";
 import { requireResource } from "../../core/target.ts";
-import { clientsFor } from "../../shared/target-clients.ts";
-import { JobsReader } from "../../shared/jobs-reader.ts";
 import { findRequestLogs, type RequestLogLine } from "../../shared/request-logs.ts";
 import { memoryCell, STATUS_COLORS } from "../../tui/rows.ts";
 import { compactLogMessage } from "../../tui/log-line.ts";
 import { intOption, withAws } from "../aws-call.ts";
 import { CliError, EXIT, UsageError } from "../errors.ts";
 import { colorEnabled, paint } from "../output.ts";
-import { addTargetOptions, announceTarget, resolveTarget, type TargetFlags } from "../target.ts";
+import { addTargetOptions, openJobsTable, type TargetFlags } from "../target.ts";
 
 interface LogsOptions extends TargetFlags {
   follow?: boolean;
@@ -46,11 +44,7 @@ export function registerLogs(program: Command): void {
       if (!REQUEST_ID.test(requestId)) throw new UsageError(`${JSON.stringify(requestId)} is not a Lambda request id (a UUID such as 3f1c9a2e-5b7d-4e8f-9a0b-1c2d3e4f5a6b)`);
       const id = requestId.toLowerCase();
       const sinceMs = parseTimeSpec(opts.since, Date.now(), "--since");
-      const target = resolveTarget(opts);
-      const table = requireResource(target, "jobsTable");
-      announceTarget(target);
-      const clients = clientsFor(target);
-      const reader = new JobsReader(clients.dynamo(), table);
+      const { target, table, clients, reader } = openJobsTable(opts);
       const color = colorEnabled();
       const printed = new Set<string>();
       let lastStream: string | undefined;

@@ -9,13 +9,10 @@ import { JOB_STATUSES, type JobRecord } from "../../core/jobs-table.ts";
 import { computeStats, formatDuration, type JobStats } from "../../core/job-stats.ts";
 import { startedRange, statusPartitions } from "../../core/job-queries.ts";
 import { parseTimeRange } from "../../core/time-spec.ts";
-import { requireResource } from "../../core/target.ts";
-import { clientsFor } from "../../shared/target-clients.ts";
-import { JobsReader } from "../../shared/jobs-reader.ts";
 import { STATUS_COLORS } from "../../tui/rows.ts";
 import { withAws } from "../aws-call.ts";
 import { colorEnabled, formatTable, paint } from "../output.ts";
-import { addTargetOptions, announceTarget, resolveTarget, type TargetFlags } from "../target.ts";
+import { addTargetOptions, openJobsTable, type TargetFlags } from "../target.ts";
 
 interface StatsOptions extends TargetFlags {
   since: string;
@@ -37,11 +34,7 @@ export function registerStats(program: Command): void {
     .addHelpText("after", "\nExamples:\n  aligner stats --since 7d\n  aligner stats --local --json")
     .action(async (opts: StatsOptions) => {
       const { sinceMs, untilMs } = parseTimeRange(opts.since, opts.until, Date.now());
-      const target = resolveTarget(opts);
-      const table = requireResource(target, "jobsTable");
-      announceTarget(target);
-      const clients = clientsFor(target);
-      const reader = new JobsReader(clients.dynamo(), table);
+      const { target, table, clients, reader } = openJobsTable(opts);
       const progress = process.stderr.isTTY === true;
       try {
         const records = await withAws(target, `reading the jobs table ${table}`, async () => {

@@ -5,6 +5,7 @@
  * reads it) until it has ended for good — Lambda retries some failures — and prints where the
  * alignment is or why the job failed. Exit code 1 if any job did not succeed.
  */
+import { formatBytes } from "../../core/format-bytes.ts";
 import type { Command } from "commander";
 import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
@@ -91,7 +92,7 @@ export function registerSubmit(program: Command): void {
         for (const p of planned) {
           await withAws(target, `uploading ${p.file} to s3://${bucket}/${p.key}`, () => upload(clients, bucket, p, metadata));
           tracked.push({ ...p, bucket, uploadedAtMs: Date.now(), done: !opts.wait });
-          if (!opts.json) process.stdout.write(`uploaded ${p.file} → s3://${bucket}/${p.key} (${describeBytes(p.bytes)}${metadata[MAFFT_ARGS_METADATA_KEY] ? `, mafft ${metadata[MAFFT_ARGS_METADATA_KEY]}` : ""})\n`);
+          if (!opts.json) process.stdout.write(`uploaded ${p.file} → s3://${bucket}/${p.key} (${formatBytes(p.bytes)}${metadata[MAFFT_ARGS_METADATA_KEY] ? `, mafft ${metadata[MAFFT_ARGS_METADATA_KEY]}` : ""})\n`);
         }
         if (!opts.wait) {
           if (opts.json) for (const t of tracked) process.stdout.write(`${JSON.stringify(summary(t, target))}\n`);
@@ -135,7 +136,7 @@ async function planUploads(files: string[], config: AlignerConfig, opts: SubmitO
       const code = (err as NodeJS.ErrnoException).code;
       throw new UsageError(`${file} ${code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? (err as Error).message})`}`);
     }
-    if (size > config.input.maxBytes) throw new UsageError(`${file} is ${describeBytes(size)}, more than the ${describeBytes(config.input.maxBytes)} the aligner accepts (ALIGNER_MAX_INPUT_BYTES)`);
+    if (size > config.input.maxBytes) throw new UsageError(`${file} is ${formatBytes(size)}, more than the ${formatBytes(config.input.maxBytes)} the aligner accepts (ALIGNER_MAX_INPUT_BYTES)`);
     const key = inputKeyFor(file, { inputPrefix: config.input.prefix, ...(opts.folder !== undefined ? { folder: opts.folder } : {}) });
     const why = whyNoJob(key, config.input);
     if (why) throw new UsageError(`${file} would start no job as ${key}: ${why}`);
@@ -183,7 +184,7 @@ async function upload(clients: TargetClients, bucket: string, p: Planned, metada
   if (progress) {
     up.on("httpUploadProgress", (e) => {
       const done = e.loaded ?? 0;
-      process.stderr.write(`\r\u001b[Kuploading ${p.file}: ${Math.floor((100 * done) / p.bytes)}% (${describeBytes(done)} of ${describeBytes(p.bytes)})`);
+      process.stderr.write(`\r\u001b[Kuploading ${p.file}: ${Math.floor((100 * done) / p.bytes)}% (${formatBytes(done)} of ${formatBytes(p.bytes)})`);
     });
   }
   try {
@@ -270,16 +271,4 @@ function summary(t: Tracked, target: Target): Record<string, unknown> {
   } else if (!t.done) out["status"] = "UNKNOWN";
   if (!t.record && target.resources.outputBucket) out["expectedOutput"] = `s3://${target.resources.outputBucket.name}/${outputKeyFor(t.key)}`;
   return out;
-}
-
-function describeBytes(n: number): string {
-  if (n < 1024) return `${n} bytes`;
-  const units = ["KiB", "MiB", "GiB"];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
 }

@@ -12,7 +12,8 @@ import { jobEventFields, jobEventMessage, type JobEvent } from "../../core/job-e
 import { formatMafftArgs, keepsAnySymbol, MAFFT_ARGS_METADATA_KEY, parseMafftArgs, reordersOutput } from "../../core/mafft-args.ts";
 import { mafftInputComplaint, StderrForwarder } from "../../core/mafft-stderr.ts";
 import { OUTPUT_CONTENT_TYPE, OUTPUT_METADATA, OutputKeyError, outputKeyFor } from "../../core/output-key.ts";
-import { formatBytes, JobFailure } from "./failures.ts";
+import { formatBytes } from "../../core/format-bytes.ts";
+import { JobFailure } from "./failures.ts";
 import { runMafft, type LocatedMafft } from "./mafft-runner.ts";
 import { getObject, InputRejected, isNoSuchKey, putFile, saveBody, scanFile } from "./s3-io.ts";
 

@@ -12,8 +12,8 @@
  * Errors have the service's shape (`{"__type","message"}`, HTTP 400): ResourceNotFoundException,
  * InvalidParameterException, UnknownOperationException for an operation it does not serve.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { LoopbackServer } from "../http-server.ts";
 import { randomUUID } from "node:crypto";
 import { compileFilterPattern, FilterPatternError } from "./filter-pattern.ts";
 import type { GroupInfo, LogStore, StoredEvent, StreamInfo } from "./store.ts";
@@ -42,26 +42,19 @@ export interface LogsApiOptions {
 }
 
 export class LogsApi {
-  private server: Server | undefined;
+  private readonly http = new LoopbackServer((req, res) => void this.handle(req, res));
 
   constructor(
     private readonly store: LogStore,
     private readonly opts: LogsApiOptions,
   ) {}
 
-  async listen(port = 0, host = "127.0.0.1"): Promise<string> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    this.server = server;
-    server.keepAliveTimeout = 1000;
-    await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, host, () => resolve()));
-    return `http://${host}:${(server.address() as AddressInfo).port}`;
+  listen(port = 0, host = "127.0.0.1"): Promise<string> {
+    return this.http.listen(port, host, { keepAliveTimeoutMs: 1000 });
   }
 
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.http.close();
   }
 
   /** One request, without HTTP: the operation name and its JSON input. */

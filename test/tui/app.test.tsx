@@ -5,8 +5,9 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { JobRecord } from "../../core/jobs-table.ts";
-import { readJobItem, type JobRow } from "../../core/job-item.ts";
-import { LiveJobs, type LiveSource } from "../../tui/live-jobs.ts";
+import { readJobItem } from "../../core/job-item.ts";
+import { LiveJobs } from "../../tui/live-jobs.ts";
+import { MemoryLiveSource } from "../helpers/memory-live-source.ts";
 import { generateJobs, jobItem, type GeneratedJob } from "../helpers/job-records.ts";
 
 process.env["TZ"] = "UTC";
@@ -20,30 +21,6 @@ const ESC = "\u001b";
 const KEYS = { down: `${ESC}[B`, up: `${ESC}[A`, pageDown: `${ESC}[6~`, pageUp: `${ESC}[5~`, home: `${ESC}[H`, end: `${ESC}[F`, enter: "\r", escape: ESC };
 const settle = (ms = 60) => new Promise((r) => setTimeout(r, ms));
 
-class MemorySource implements LiveSource {
-  pending: JobRow[] = [];
-  failures = 0;
-  constructor(public rows: JobRow[]) {}
-  async load() {
-    if (this.failures > 0) {
-      this.failures--;
-      throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
-    }
-    return { rows: this.rows, itemsRead: this.rows.length };
-  }
-  async changes() {
-    const rows = this.pending;
-    this.pending = [];
-    return { rows, itemsRead: rows.length };
-  }
-  async reread() {
-    return [];
-  }
-  describeError(err: unknown) {
-    return `cannot reach the jobs table (${(err as Error).message})`;
-  }
-}
-
 const toRow = (j: GeneratedJob) => readJobItem(jobItem(j))!;
 let jobs: GeneratedJob[];
 beforeAll(() => {
@@ -51,8 +28,8 @@ beforeAll(() => {
 });
 afterEach(() => cleanup());
 
-async function mount(opts: { color?: boolean; columns?: number; rows?: number; source?: MemorySource; logs?: (r: JobRecord) => Promise<{ lines: { timestamp: number; logStream: string; message: string }[]; streams: string[] }> } = {}) {
-  const source = opts.source ?? new MemorySource(jobs.map(toRow));
+async function mount(opts: { color?: boolean; columns?: number; rows?: number; source?: MemoryLiveSource; logs?: (r: JobRecord) => Promise<{ lines: { timestamp: number; logStream: string; message: string }[]; streams: string[] }> } = {}) {
+  const source = opts.source ?? new MemoryLiveSource(jobs.map(toRow));
   const live = new LiveJobs(source, { sinceMs: 0, maxJobs: 10_000, refreshMs: 1000, staleMs: 60_000, now: () => NOW });
   await live.refreshOnce();
   const loads: string[] = [];
@@ -193,7 +170,7 @@ describe("live view", () => {
   });
 
   it("updates rows in place as statuses change, keeping the selected job", async () => {
-    const source = new MemorySource(jobs.map(toRow));
+    const source = new MemoryLiveSource(jobs.map(toRow));
     const { frame, press, live } = await mount({ source });
     await press(KEYS.down);
     const running = jobs.findIndex((j, i) => i < 10 && j.record.status === "RUNNING");
@@ -211,7 +188,7 @@ describe("live view", () => {
 
   it("shows a bad record as far as it can be read", async () => {
     const bad = readJobItem({ pk: "JOB#0bad0bad-0000-4000-a000-000000000000", status: "EXPLODED", durationMs: "NaN", startedAt: 12, inputKey: { no: 1 }, errorMessage: "multi\nline\terror", startedKey: `${new Date(NOW).toISOString()}#0bad`, updatedKey: "x" })!;
-    const { frame } = await mount({ source: new MemorySource([bad, ...jobs.slice(0, 5).map(toRow)]) });
+    const { frame } = await mount({ source: new MemoryLiveSource([bad, ...jobs.slice(0, 5).map(toRow)]) });
     const line = tableLines(frame())[0]!;
     expect(line).toContain("0bad0bad-0000-4000-a000-000000000000");
     expect(line).toContain("EXPLODED");
@@ -219,7 +196,7 @@ describe("live view", () => {
   });
 
   it("shows connection errors in the status line and recovers", async () => {
-    const source = new MemorySource(jobs.map(toRow));
+    const source = new MemoryLiveSource(jobs.map(toRow));
     source.failures = 1;
     const { frame, live } = await mount({ source });
     expect(frame()).toMatch(/! cannot reach the jobs table \(connect ECONNREFUSED 127\.0\.0\.1:1\) — retrying in \d+ s \(attempt 1\)/);
