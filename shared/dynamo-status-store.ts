@@ -112,7 +112,7 @@ export class DynamoStatusStore implements StatusStore {
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { [JOBS_TABLE.partitionKey]: stream, [JOBS_TABLE.sortKey]: `${PENDING}${item.pos}` },
+        Key: indexKey(stream, PENDING, item.pos),
         UpdateExpression: "SET #effect = if_not_exists(#effect, :effect), #id = :id, #ts = :ts, #exp = :exp",
         ExpressionAttributeNames: { "#effect": "effect", "#id": "eventId", "#ts": "ts", "#exp": JOBS_TABLE.ttlAttribute },
         ExpressionAttributeValues: { ":effect": item.effect, ":id": item.id, ":ts": item.ts, ":exp": expiresAt },
@@ -125,7 +125,7 @@ export class DynamoStatusStore implements StatusStore {
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { [JOBS_TABLE.partitionKey]: stream, [JOBS_TABLE.sortKey]: `${MARKER}${marker.pos}` },
+        Key: indexKey(stream, MARKER, marker.pos),
         UpdateExpression: "SET #rid = :rid, #exp = :exp",
         ExpressionAttributeNames: { "#rid": "requestId", "#exp": JOBS_TABLE.ttlAttribute },
         ExpressionAttributeValues: { ":rid": marker.requestId, ":exp": expiresAt },
@@ -152,7 +152,7 @@ export class DynamoStatusStore implements StatusStore {
 
   async getPending(stream: string, pos: Position): Promise<PendingItem | undefined> {
     const res = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: { [JOBS_TABLE.partitionKey]: stream, [JOBS_TABLE.sortKey]: `${PENDING}${pos}` }, ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: indexKey(stream, PENDING, pos), ConsistentRead: true }),
     );
     return res.Item ? toPending(res.Item) : undefined;
   }
@@ -162,7 +162,7 @@ export class DynamoStatusStore implements StatusStore {
       const res = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { [JOBS_TABLE.partitionKey]: stream, [JOBS_TABLE.sortKey]: `${PENDING}${pos}` },
+          Key: indexKey(stream, PENDING, pos),
           UpdateExpression: "ADD #claimants :c",
           ConditionExpression: "attribute_exists(#effect)",
           ExpressionAttributeNames: { "#claimants": "claimants", "#effect": "effect" },
@@ -199,6 +199,11 @@ export class DynamoStatusStore implements StatusStore {
     } while (start && (limit === undefined || out.length < limit));
     return limit === undefined ? out : out.slice(0, limit);
   }
+}
+
+/** The key of a stream-index item: the stream's partition, then its kind and position. */
+function indexKey(stream: string, kind: typeof MARKER | typeof PENDING, pos: Position): Record<string, string> {
+  return { [JOBS_TABLE.partitionKey]: stream, [JOBS_TABLE.sortKey]: `${kind}${pos}` };
 }
 
 function toMarker(item: Record<string, unknown>): MarkerItem {
