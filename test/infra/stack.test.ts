@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import { only, ref, synthStack, testApp, type Synthesized } from "../helpers/synth.ts";
-import { JOBS_TABLE, keyAttributes } from "../../core/jobs-table.ts";
+import { JOB_RECORD_FIELDS, JOBS_TABLE, keyAttributes } from "../../core/jobs-table.ts";
 import { STACK_OUTPUTS } from "../../core/names.ts";
 import { policyStatements } from "../../infra/posture.ts";
 import { MafftLayerMissingError } from "../../infra/mafft-layer.ts";
@@ -65,6 +65,12 @@ describe("jobs table", () => {
     expect(gsis.map((g) => [g["name"], g["hash_key"], g["range_key"]])).toEqual(
       Object.values(JOBS_TABLE.indexes).map((ix) => [ix.name, ix.partitionKey, ix.sortKey]),
     );
+    // The indexes carry the record's fields for the CLI and the live view, never the facts.
+    for (const g of gsis) {
+      expect(g["projection_type"]).toBe("INCLUDE");
+      expect([...(g["non_key_attributes"] as string[])].sort()).toEqual([...JOB_RECORD_FIELDS].sort());
+      expect(g["non_key_attributes"]).not.toContain("facts");
+    }
     expect(table["ttl"]).toEqual({ attribute_name: JOBS_TABLE.ttlAttribute, enabled: true });
     expect(table["point_in_time_recovery"]).toEqual({ enabled: true });
     expect(table["server_side_encryption"]).toEqual({ enabled: true });
