@@ -36,7 +36,7 @@ import { FUNCTION_SOURCES, LAMBDA_RUNTIME, resourceNames, type FunctionId, type 
 import { bundleFunction } from "../infra/bundle.ts";
 import { prepareLocalMafft } from "../layers/mafft/local.ts";
 import { dynamoClient, s3Client, type ClientOptions } from "../shared/aws-clients.ts";
-import { localEndpointsPath, readLocalEndpoints, removeLocalEndpoints, writeLocalEndpoints } from "./endpoints-file.ts";
+import { localEndpointsPath, processAlive, readLocalEndpoints, removeLocalEndpoints, writeLocalEndpoints } from "./endpoints-file.ts";
 import { FaultProxy } from "./faults.ts";
 import { AsyncInvoker, type AsyncPolicy } from "./lambda/async-invoker.ts";
 import type { EnvironmentHost, FunctionDefinition, InvocationRecord } from "./lambda/environment.ts";
@@ -133,7 +133,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const endpointsDir = path.resolve(options.stateDir ?? LOCAL_STATE_DIR);
   if (!ephemeral || options.writeEndpointsFile) {
     const running = readLocalEndpoints(endpointsDir);
-    if (running && running.pid !== process.pid && isAlive(running.pid)) {
+    if (running && running.pid !== process.pid && processAlive(running.pid)) {
       throw new LocalCloudError(`the local cloud is already running from ${endpointsDir} (pid ${running.pid}); stop it first, or use another state folder`);
     }
   }
@@ -408,15 +408,6 @@ function dueNow(invoker: AsyncInvoker): boolean {
 /** Unref'd: a grace period raced against work must not keep the process alive after the work is done. */
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 function applyOverrides<T>(base: T, overrides: DeepPartial<T>): T {

@@ -28,6 +28,19 @@ export function readLocalEndpoints(stateDir: string): LocalEndpoints | undefined
   }
 }
 
+/**
+ * Whether process `pid` still runs: how a local.json left by a cloud that died is told from a
+ * running one (`EPERM`: it exists but belongs to someone else).
+ */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /** Removes the file if the process `pid` wrote it (never another cloud's). */
 export function removeLocalEndpoints(stateDir: string, pid: number): void {
   if (readLocalEndpoints(stateDir)?.pid === pid) unlinkSync(localEndpointsPath(stateDir));

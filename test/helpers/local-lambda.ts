@@ -71,12 +71,3 @@ export function lambdaBench(opts: { sampleMs?: number } = {}): LambdaBench {
 }
 
 export const parsed = (events: StoredEvent[]): LogRecord[] => events.map((e) => parseLogEvent(e.message));
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -10,7 +10,8 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { ExecutionEnvironment } from "../../local/lambda/environment.ts";
 import { FunctionPool } from "../../local/lambda/pool.ts";
-import { isAlive, lambdaBench, parsed, type LambdaBench } from "../helpers/local-lambda.ts";
+import { processAlive as isAlive } from "../../local/endpoints-file.ts";
+import { lambdaBench, parsed, type LambdaBench } from "../helpers/local-lambda.ts";
 
 const ARN = "arn:aws:lambda:us-east-1:000000000000:function:fixture";
 const ISO = String.raw`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z`;
