@@ -62,10 +62,9 @@ export function logJobEvent(logger: Logger, event: JobEvent): void {
 export async function runJob(job: JobInput, ctx: JobContext): Promise<void> {
   const { settings, logger } = ctx;
   const { key } = job;
-  const limitHint = "split it into smaller files, or raise ALIGNER_MAX_INPUT_BYTES";
-  if (job.size !== undefined && job.size > settings.maxInputBytes) {
-    throw new JobFailure("InputTooLarge", `${key} is ${formatBytes(job.size)}, more than the aligner's limit of ${formatBytes(settings.maxInputBytes)}; ${limitHint}.`);
-  }
+  const tooLarge = (bytes: number) =>
+    new JobFailure("InputTooLarge", `${key} is ${formatBytes(bytes)}, more than the aligner's limit of ${formatBytes(settings.maxInputBytes)}; split it into smaller files, or raise ALIGNER_MAX_INPUT_BYTES.`);
+  if (job.size !== undefined && job.size > settings.maxInputBytes) throw tooLarge(job.size);
   let outputKey: string;
   try {
     outputKey = outputKeyFor(key);
@@ -90,19 +89,21 @@ export async function runJob(job: JobInput, ctx: JobContext): Promise<void> {
       throw e;
     }
     const size = object.ContentLength;
-    if (size !== undefined && size > settings.maxInputBytes) {
-      object.Body.destroy();
-      throw new JobFailure("InputTooLarge", `${key} is ${formatBytes(size)}, more than the aligner's limit of ${formatBytes(settings.maxInputBytes)}; ${limitHint}.`);
-    }
-    if (size !== undefined && size !== job.size) await checkScratchSpace(key, size, ctx.tmpDir);
-
     const requested = object.Metadata?.[MAFFT_ARGS_METADATA_KEY] ?? "";
-    const parsed = parseMafftArgs(requested);
-    if (!parsed.ok) {
+    let args: string[];
+    try {
+      if (size !== undefined && size > settings.maxInputBytes) throw tooLarge(size);
+      if (size !== undefined && size !== job.size) await checkScratchSpace(key, size, ctx.tmpDir);
+      const parsed = parseMafftArgs(requested);
+      if (!parsed.ok) {
+        throw new JobFailure("InvalidArguments", `${key} asks for MAFFT arguments the aligner does not allow (x-amz-meta-${MAFFT_ARGS_METADATA_KEY}: '${requested.slice(0, 200)}'): ${parsed.reason}.`);
+      }
+      args = parsed.args.length > 0 ? parsed.args : [...settings.defaultArgs];
+    } catch (e) {
+      // A refused object is never read: release its body, or its connection stays taken in the warm environment.
       object.Body.destroy();
-      throw new JobFailure("InvalidArguments", `${key} asks for MAFFT arguments the aligner does not allow (x-amz-meta-${MAFFT_ARGS_METADATA_KEY}: '${requested.slice(0, 200)}'): ${parsed.reason}.`);
+      throw e;
     }
-    const args = parsed.args.length > 0 ? parsed.args : [...settings.defaultArgs];
     const anySymbol = keepsAnySymbol(args);
 
     const scanner = new FastaScanner({ symbols: anySymbol ? "printable" : "letters" });
