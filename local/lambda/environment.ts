@@ -14,6 +14,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
+import { StringDecoder } from "node:string_decoder";
 import type { LogFormat } from "../../core/config.ts";
 import type { MemoryWatch, ProcessTreeSampler } from "./memory.ts";
 import { belowLevel, levelNumber, LineSplitter } from "./output.ts";
@@ -463,9 +464,11 @@ export class ExecutionEnvironment {
 /** Newline-delimited JSON frames from the runtime's telemetry fd. */
 class FrameReader {
   private buf = "";
+  /** A pipe read may end inside a multi-byte character: the decoder keeps its first bytes for the next read. */
+  private readonly decoder = new StringDecoder("utf8");
   constructor(private readonly onFrame: (f: Frame) => void) {}
   push(chunk: Buffer): void {
-    this.buf += chunk.toString("utf8");
+    this.buf += this.decoder.write(chunk);
     for (let nl = this.buf.indexOf("\n"); nl >= 0; nl = this.buf.indexOf("\n")) {
       const line = this.buf.slice(0, nl);
       this.buf = this.buf.slice(nl + 1);

@@ -119,6 +119,18 @@ describe("Text format", () => {
     expect(records.find((x) => x.kind === "text" && x.text.includes("raw stdout line"))).toBeDefined();
   });
 
+  it("keeps non-ASCII text whole however the pipes cut it (console line and result)", async () => {
+    const e = env("unicode");
+    const id = randomUUID();
+    const text = "αβγ€𝄞".repeat(20_000); // 260 KB: several pipe reads, some ending mid-character
+    const r = await e.invoke(id, { repeat: 20_000 }, ARN);
+    expect(r.outcome).toEqual({ ok: true, payload: text });
+    const lines = messages(e);
+    expect(lines.some((m) => m.includes("\uFFFD"))).toBe(false);
+    const consoleLine = lines.find((m) => new RegExp(`^${ISO}\t${id}\tINFO\t`).test(m));
+    expect(consoleLine?.slice(consoleLine.indexOf("\tINFO\t") + 6)).toBe(`${text}\n`);
+  });
+
   it("logs a thrown error as the runtime's Invoke Error line and reports no Status", async () => {
     const e = env("throws");
     const id = randomUUID();
