@@ -68,12 +68,18 @@ export interface PutFileOptions {
 }
 
 export async function putFile(s3: S3Client, opts: PutFileOptions): Promise<void> {
+  const body = createReadStream(opts.file);
   const upload = new Upload({
     client: s3,
-    params: { Bucket: opts.bucket, Key: opts.key, Body: createReadStream(opts.file), ContentType: opts.contentType, Metadata: opts.metadata },
+    params: { Bucket: opts.bucket, Key: opts.key, Body: body, ContentType: opts.contentType, Metadata: opts.metadata },
     queueSize: 4,
     // A failed part fails the upload, which then aborts its multipart upload (no orphaned parts).
     leavePartsOnError: false,
   });
-  await upload.done();
+  try {
+    await upload.done();
+  } finally {
+    // A failed upload stops reading mid-file; the stream would keep its descriptor open in the warm environment.
+    body.destroy();
+  }
 }

@@ -4,10 +4,11 @@
  * own process with the function environment, as the local cloud and Lambda run it.
  */
 import { execFile } from "node:child_process";
-import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, readlink, realpath, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveConfig } from "../../core/config.ts";
 import { alignerEnvironment } from "../../core/function-env.ts";
@@ -121,6 +122,56 @@ describe("an exit code of 0 proves nothing", () => {
     }
   });
 });
+
+describe("an upload that fails mid-file", () => {
+  it("throws for Lambda's retry and leaves no file open and nothing on disk", async () => {
+    // MAFFT stand-in that returns its input: a valid alignment of two equal sequences, big enough
+    // (6 MiB) for a multipart upload, whose second part fails.
+    const s3 = failingParts();
+    const env = await h.environment({ mafftRoot: await fakeLayer("echo", `cat "$in"`), s3 });
+    const residues = "ACGT".repeat(768 * 1024);
+    const body = `>a\n${residues}\n>b\n${residues}\n`;
+    await h.put("multipart.fasta", body);
+    const { logs, error } = await env.invoke(s3Event([{ key: "multipart.fasta", size: body.length }]));
+    expect(String(error)).toMatch(/part upload refused/);
+    expect(jobEvents(logs).map((l) => l["jobEvent"])).toEqual(["accepted"]);
+    expect(await env.leftovers()).toEqual([]);
+    expect(s3.aborted()).toBe(1); // no orphaned parts
+    expect(await openFilesUnder(env.tmpDir)).toEqual([]);
+  });
+});
+
+/**
+ * A client of the harness's S3 whose UploadPart calls after the first one fail. s3rver has no
+ * AbortMultipartUpload, so that call is answered here and counted.
+ */
+function failingParts(): S3Client & { aborted: () => number } {
+  const client = h.s3.client({ maxAttempts: 1 });
+  let parts = 0;
+  let aborted = 0;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === "UploadPartCommand" && ++parts > 1) throw new Error("part upload refused");
+      if (context.commandName === "AbortMultipartUploadCommand") {
+        aborted++;
+        return { output: { $metadata: { httpStatusCode: 204 } }, response: {} } as Awaited<ReturnType<typeof next>>;
+      }
+      return next(args);
+    },
+    { step: "initialize", name: "failSecondPart" },
+  );
+  return Object.assign(client, { aborted: () => aborted });
+}
+
+/** This process's open file descriptors that point into `dir`. */
+async function openFilesUnder(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const fd of await readdir("/proc/self/fd")) {
+    const target = await readlink(`/proc/self/fd/${fd}`).catch(() => "");
+    if (target.startsWith(dir)) found.push(target);
+  }
+  return found;
+}
 
 describe("the bundle", () => {
   it("bundles with bundleFunction('aligner') and aligns in its own process with the function environment", async () => {
