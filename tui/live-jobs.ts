@@ -125,6 +125,8 @@ export class LiveJobs {
       try {
         await this.step();
       } catch (err) {
+        // A read that ends after stop() (the clients were destroyed under it) is no failure to show or retry.
+        if (this.stopped) break;
         const attempt = this.snap.status.attempt + 1;
         const cap = this.opts.maxBackoffMs ?? 30_000;
         // Full jitter on an exponential base: many viewers do not retry in step.
@@ -144,6 +146,8 @@ export class LiveJobs {
     } else {
       read = await this.source.changes();
     }
+    // Landed after stop(): the view is gone, and its status must stay "stopped".
+    if (this.stopped) return;
     const changed = this.list.upsert(read.rows);
     const repaired = await this.rereadStale();
     const all = repaired.length ? [...changed, ...this.list.upsert(repaired)] : changed;
@@ -177,6 +181,8 @@ export class LiveJobs {
   }
 
   private sleep(ms: number): Promise<void> {
+    // Stopped while a read was in flight: no timer, or it would hold the process up to a backoff after quitting.
+    if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {

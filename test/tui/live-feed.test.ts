@@ -173,4 +173,28 @@ describe("stopping", () => {
     await live.stop(200);
     expect(live.snapshot().status.phase).toBe("stopped");
   });
+
+  it("leaves no timer and keeps its stopped status when a read in flight ends after the stop", async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    for (const outcome of ["fails", "succeeds"] as const) {
+      let settle!: (ok: boolean) => void;
+      const live = new LiveJobs(
+        {
+          load: () => new Promise((resolve, reject) => (settle = (ok) => (ok ? resolve({ rows: [], itemsRead: 0 }) : reject(new Error("Request aborted"))))),
+          changes: async () => ({ rows: [], itemsRead: 0 }),
+          reread: async () => [],
+          describeError: String,
+        },
+        { sinceMs: 0, maxJobs: 10, refreshMs: 1000, staleMs: 60_000, maxBackoffMs: 30_000, random: () => 1 },
+      );
+      live.start();
+      await live.stop(50);
+      const before = timers();
+      // The caller destroys the clients after stop(): the hanging read now ends one way or the other.
+      settle(outcome === "succeeds");
+      await new Promise((r) => setImmediate(r));
+      expect(live.snapshot().status.phase, outcome).toBe("stopped");
+      expect(timers(), `a refresh or backoff timer after the read ${outcome}`).toBe(before);
+    }
+  });
 });
