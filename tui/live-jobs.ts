@@ -81,7 +81,7 @@ export class LiveJobs {
 
   snapshot = (): LiveSnapshot => this.snap;
 
-  /** Called with the rows each refresh changed (the first load included). */
+  /** Called with the rows each refresh changed (the first load included): the feed's, then those the re-read repaired. */
   onChange(listener: (rows: JobRow[]) => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
@@ -148,10 +148,10 @@ export class LiveJobs {
     }
     // Landed after stop(): the view is gone, and its status must stay "stopped".
     if (this.stopped) return;
-    const changed = this.list.upsert(read.rows);
-    const repaired = await this.rereadStale();
-    const all = repaired.length ? [...changed, ...this.list.upsert(repaired)] : changed;
-    if (all.length) for (const l of this.changeListeners) l(all);
+    // Told before the re-read: these rows are in the list and behind the feed's cursor, so if the
+    // re-read fails they would never be told (aligner watch --follow would skip them).
+    this.tell(this.list.upsert(read.rows));
+    this.tell(this.list.upsert(await this.rereadStale()));
     const status: LiveStatus = { phase: "live", lastRefreshMs: this.now(), lastItemsRead: read.itemsRead, attempt: 0 };
     this.setStatus(status);
   }
@@ -172,7 +172,19 @@ export class LiveJobs {
       this.rereadAt.set(id, now);
     }
     for (const id of this.rereadAt.keys()) if (!this.list.get(id) || this.list.get(id)!.record.status !== "RUNNING") this.rereadAt.delete(id);
-    return ids.length ? this.source.reread(ids) : [];
+    if (ids.length === 0) return [];
+    try {
+      return await this.source.reread(ids);
+    } catch (err) {
+      // Not read: due again at the next refresh, not a whole staleMs later.
+      for (const id of ids) this.rereadAt.delete(id);
+      this.lastSweepMs = Number.NEGATIVE_INFINITY;
+      throw err;
+    }
+  }
+
+  private tell(rows: JobRow[]): void {
+    if (rows.length) for (const l of this.changeListeners) l(rows);
   }
 
   private setStatus(status: LiveStatus): void {

@@ -141,6 +141,36 @@ describe("activity feed", () => {
     expect(rereads).toEqual([["quiet"], ["quiet", "fresh"], ["quiet", "fresh"]]);
   });
 
+  it("tells the feed's changes even when the re-read after them fails, and re-reads at the next refresh", async () => {
+    let now = T0;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const quiet = { record: { requestId: "quiet", status: "RUNNING" as const, attempts: 1 }, sortKey: `${iso(T0 - 120_000)}#quiet`, updatedKey: `${iso(T0 - 120_000)}#quiet` };
+    const ended = { ...quiet, record: { ...quiet.record, status: "SUCCEEDED" as const }, updatedKey: `${iso(T0 - 1000)}#quiet` };
+    const rereads: string[][] = [];
+    const live = new LiveJobs(
+      {
+        load: async () => ({ rows: [quiet], itemsRead: 1 }),
+        changes: async () => ({ rows: [], itemsRead: 0 }),
+        reread: async (ids) => {
+          rereads.push(ids);
+          if (rereads.length === 1) throw new Error("ProvisionedThroughputExceededException");
+          return [ended];
+        },
+        describeError: String,
+      },
+      { sinceMs: 0, maxJobs: 100, refreshMs: 1000, staleMs: 60_000, now: () => now },
+    );
+    const told: string[] = [];
+    live.onChange((rows) => told.push(...rows.map((r) => `${r.record.requestId} ${r.record.status}`)));
+    expect(await live.refreshOnce()).toBe(false);
+    // The load's rows are in the list and behind the feed's cursor: told now or never.
+    expect(told).toEqual(["quiet RUNNING"]);
+    now += 1000;
+    expect(await live.refreshOnce()).toBe(true);
+    expect(rereads).toEqual([["quiet"], ["quiet"]]);
+    expect(told).toEqual(["quiet RUNNING", "quiet SUCCEEDED"]);
+  });
+
   it("reads records through indexes that leave the facts out (a third of the item)", async () => {
     const doc = DynamoDBDocumentClient.from(db.client());
     const res = await doc.send(new QueryCommand({ TableName: TABLE, IndexName: "byActivity", KeyConditionExpression: "activityShard = :s", ExpressionAttributeValues: { ":s": "ACT#0" }, Limit: 5 }));
