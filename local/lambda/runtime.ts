@@ -228,16 +228,35 @@ function runHandler(handler: Handler, msg: InvokeMessage): Promise<unknown> {
   });
 }
 
-/** Every byte the invocation wrote to stdout/stderr goes out before the result. */
-function flushOutput(requestId: string): void {
-  const marker = flushMarker(flushToken, requestId);
-  writeAll(1, marker);
-  writeAll(2, marker);
+type Outcome = { ok: true; payload: unknown } | { ok: false; error: InvokeErrorPayload };
+
+/**
+ * The marker goes behind whatever `process.stdout/stderr.write` still holds: stdio pipes are
+ * sockets, written asynchronously, so a large write can still be queued when the handler returns
+ * and a marker written straight to the fd would overtake it (the rest of the line would land
+ * after END). Writes made to the fd directly (writeSync, child processes) are already out.
+ */
+function queueBehind(stream: NodeJS.WriteStream, fd: number, marker: string): Promise<void> {
+  if (stream.destroyed || !stream.writable) {
+    writeAll(fd, marker);
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => stream.write(marker, () => resolve()));
 }
 
-function finish(msg: InvokeMessage, outcome: { ok: true; payload: unknown } | { ok: false; error: InvokeErrorPayload }): void {
-  flushOutput(msg.requestId);
+/** Every byte the invocation wrote to stdout/stderr goes out before the result. */
+async function flushOutput(requestId: string): Promise<void> {
+  const marker = flushMarker(flushToken, requestId);
+  await Promise.all([queueBehind(process.stdout, 1, marker), queueBehind(process.stderr, 2, marker)]);
+}
+
+function sendResult(msg: InvokeMessage, outcome: Outcome): void {
   send(outcome.ok ? { t: "result", requestId: msg.requestId, ok: true, payload: outcome.payload } : { t: "result", requestId: msg.requestId, ok: false, error: outcome.error });
+}
+
+async function finish(msg: InvokeMessage, outcome: Outcome): Promise<void> {
+  await flushOutput(msg.requestId);
+  sendResult(msg, outcome);
 }
 
 async function invoke(handler: Handler, msg: InvokeMessage): Promise<void> {
@@ -248,10 +267,10 @@ async function invoke(handler: Handler, msg: InvokeMessage): Promise<void> {
     const payload = await runHandler(handler, msg);
     // Lambda serialises the result; an unserialisable one is an invocation error.
     JSON.stringify(payload === undefined ? null : payload);
-    finish(msg, { ok: true, payload: payload === undefined ? null : payload });
+    await finish(msg, { ok: true, payload: payload === undefined ? null : payload });
   } catch (err) {
     logError("Invoke Error", err);
-    finish(msg, { ok: false, error: toRapidResponse(err) });
+    await finish(msg, { ok: false, error: toRapidResponse(err) });
   } finally {
     current = undefined;
   }
@@ -260,10 +279,9 @@ async function invoke(handler: Handler, msg: InvokeMessage): Promise<void> {
 function fatal(label: string, errorType: string, err: unknown, exitCode: number): never {
   logError(label, err);
   const msg = current;
-  if (msg) {
-    const payload = toRapidResponse(err);
-    finish(msg, { ok: false, error: { ...payload, errorType } });
-  }
+  // The process ends now, so no waiting on queued output: the environment settles on the result
+  // frame when the process exits, markers or not.
+  if (msg) sendResult(msg, { ok: false, error: { ...toRapidResponse(err), errorType } });
   process.exit(exitCode);
 }
 
