@@ -38,6 +38,8 @@ export interface LocateOptions {
   /** Scratch root (`/tmp`): where a copy goes. */
   tmpDir: string;
   basePath?: string;
+  /** Bound of the `mafft --version` self-test (default SELF_TEST_TIMEOUT_MS). */
+  selfTestTimeoutMs?: number;
 }
 
 /** Folder of the executable copy under the scratch root. */
@@ -98,22 +100,39 @@ export async function locateMafft(opts: LocateOptions): Promise<LocatedMafft> {
   return { layout, version, versionLine, via };
 }
 
+/** How long `mafft --version` may take (it answers in milliseconds; a hang must not eat the invocation). */
+export const SELF_TEST_TIMEOUT_MS = 15_000;
+
 /** `mafft --version`: exit 0 and a version on stderr, or MAFFT cannot work here. */
 async function selfTest(layout: MafftLayout, opts: LocateOptions): Promise<string> {
   const env = mafftProcessEnv({ layout, tmpDir: opts.tmpDir, workDir: opts.tmpDir, basePath: opts.basePath });
-  const { code, stderr, error } = await new Promise<{ code: number | null; stderr: string; error?: Error }>((resolve) => {
+  const limitMs = opts.selfTestTimeoutMs ?? SELF_TEST_TIMEOUT_MS;
+  const { code, stderr, error, timedOut } = await new Promise<{ code: number | null; stderr: string; error?: Error; timedOut: boolean }>((resolve) => {
     let stderr = "";
-    const child = spawn(layout.script, ["--version"], { env, stdio: ["ignore", "ignore", "pipe"] });
+    let timedOut = false;
+    // Its own process group, so a kill also reaches what the script started (which would hold stderr open).
+    const child = spawn(layout.script, ["--version"], { env, stdio: ["ignore", "ignore", "pipe"], detached: true });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child.pid);
+    }, limitMs);
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (d: string) => {
       if (stderr.length < 8192) stderr += d;
     });
-    child.on("error", (e) => resolve({ code: null, stderr, error: e }));
-    child.on("close", (c) => resolve({ code: c, stderr }));
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      resolve({ code: null, stderr, error: e, timedOut });
+    });
+    child.on("close", (c) => {
+      clearTimeout(timer);
+      resolve({ code: c, stderr, timedOut });
+    });
   });
   const line = stderr.trim().split("\n").pop() ?? "";
-  if (error !== undefined || code !== 0 || !/\d+\.\d+/.test(line)) {
-    const why = error !== undefined ? error.message : `exit ${code}: ${stderr.trim().replace(/\s+/g, " ").slice(0, 300)}`;
+  if (error !== undefined || timedOut || code !== 0 || !/\d+\.\d+/.test(line)) {
+    const said = stderr.trim().replace(/\s+/g, " ").slice(0, 300);
+    const why = error !== undefined ? error.message : timedOut ? `mafft --version gave no answer in ${limitMs / 1000} s` : `exit ${code}: ${said}`;
     throw new MafftUnavailableError(`MAFFT at ${layout.root} does not run (${why})`);
   }
   return line;
@@ -162,6 +181,15 @@ export interface RunResult {
   durationMs: number;
 }
 
+/** SIGKILL to a process group started with `detached: true` (and so everything its leader started). */
+function killGroup(pid: number | undefined): void {
+  try {
+    if (pid !== undefined) process.kill(-pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+}
+
 export async function runMafft(opts: RunOptions): Promise<RunResult> {
   if (opts.timeLimitMs <= 0) return { exitCode: null, signal: null, timedOut: true, durationMs: 0 };
   // MAFFT's script appends progress to /dev/stderr (`2>>/dev/stderr`). Node's 'pipe' stdio is a
@@ -182,16 +210,9 @@ export async function runMafft(opts: RunOptions): Promise<RunResult> {
         detached: true,
       });
       let timedOut = false;
-      const killGroup = () => {
-        try {
-          if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-        } catch {
-          // Already gone.
-        }
-      };
       const timer = setTimeout(() => {
         timedOut = true;
-        killGroup();
+        killGroup(child.pid);
       }, opts.timeLimitMs);
       child.on("error", (e) => {
         clearTimeout(timer);
@@ -200,7 +221,7 @@ export async function runMafft(opts: RunOptions): Promise<RunResult> {
       child.on("exit", (code, signal) => {
         clearTimeout(timer);
         // Helpers MAFFT left behind would keep writing into a folder about to be removed.
-        killGroup();
+        killGroup(child.pid);
         resolve({ exitCode: code, signal, timedOut, durationMs: performance.now() - started });
       });
     });

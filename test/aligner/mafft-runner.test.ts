@@ -15,6 +15,7 @@ import { alignerEnvironment } from "../../core/function-env.ts";
 import { readJobEvent } from "../../core/job-events.ts";
 import { MAFFT_ROOT_ENV, mafftLayout } from "../../core/mafft-layer.ts";
 import { bundleFunction } from "../../infra/bundle.ts";
+import { locateMafft, MafftUnavailableError } from "../../functions/aligner/mafft-runner.ts";
 import { DATA, INPUT_BUCKET, jobEvents, OUTPUT_BUCKET, s3Event, startHarness, type Harness } from "./harness.ts";
 
 const run = promisify(execFile);
@@ -94,6 +95,21 @@ describe("locating MAFFT", () => {
   });
 });
 
+describe("a MAFFT that does not answer", () => {
+  it("hangs on --version: the self-test gives up, kills what the script started, and says why", async () => {
+    const root = path.join(scratch, "hangs", "mafft");
+    const l = mafftLayout(root);
+    await mkdir(path.dirname(l.script), { recursive: true });
+    await mkdir(l.binaries, { recursive: true });
+    // A helper that keeps stderr open: waiting for the script's streams to close would wait for it too.
+    await writeFile(l.script, "#!/bin/bash\nsleep 31.25 &\nwait\n", { mode: 0o755 });
+    await expect(locateMafft({ root, tmpDir: scratch, selfTestTimeoutMs: 300 })).rejects.toThrow(
+      new MafftUnavailableError(`MAFFT at ${root} does not run (mafft --version gave no answer in 0.3 s)`),
+    );
+    expect(await processesRunning("sleep\u000031.25")).toEqual([]);
+  });
+});
+
 describe("an exit code of 0 proves nothing", () => {
   it("a MAFFT that drops a sequence fails the job as MafftFailed", async () => {
     const env = await h.environment({ mafftRoot: await fakeLayer("drops", `awk '/^>/{n++} n<=4' "$in"`) });
@@ -161,6 +177,17 @@ function failingParts(): S3Client & { aborted: () => number } {
     { step: "initialize", name: "failSecondPart" },
   );
   return Object.assign(client, { aborted: () => aborted });
+}
+
+/** Processes whose command line (NUL-separated) contains `text`. */
+async function processesRunning(text: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of await readdir("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.includes(text)) found.push(pid);
+  }
+  return found;
 }
 
 /** This process's open file descriptors that point into `dir`. */
