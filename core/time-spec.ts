@@ -9,20 +9,33 @@ export class TimeSpecError extends Error {
 }
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const SPAN = /^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$/i;
+/** A Date holds ±8.64e15 ms around the epoch: a time beyond cannot be written as ISO (RangeError). */
+const MAX_TIME_MS = 8.64e15;
 
-/** Milliseconds of a span such as `24h`; undefined if `text` is not a span. */
+/** Milliseconds of a span such as `24h`; undefined if `text` is not a span (or one no date can reach back over). */
 export function parseSpan(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$/i.exec(text);
+  const m = SPAN.exec(text);
   if (!m) return undefined;
-  return Number(m[1]) * UNIT_MS[m[2]!.toLowerCase()]!;
+  const ms = Number(m[1]) * UNIT_MS[m[2]!.toLowerCase()]!;
+  return ms <= MAX_TIME_MS ? ms : undefined;
 }
 
 /** Epoch milliseconds of `text`: `now` minus a span, or an ISO time. */
 export function parseTimeSpec(text: string, nowMs: number, what = "time"): number {
   const span = parseSpan(text);
-  if (span !== undefined) return nowMs - span;
+  if (span !== undefined && nowMs - span >= -MAX_TIME_MS) return nowMs - span;
+  if (SPAN.test(text)) throw new TimeSpecError(`${what} reaches back further than any date, got ${JSON.stringify(text)}`);
   // ISO dates only (a bare number or a locale format would be ambiguous).
-  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text.trim())) {
+  const iso = /^(\d{4})-(\d{2})-(\d{2})([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.exec(text.trim());
+  if (iso) {
+    // Date.parse rolls an impossible day over (2026-02-30 becomes March 2): refuse it instead.
+    const [y, m, d] = [Number(iso[1]), Number(iso[2]), Number(iso[3])];
+    const day = new Date(0);
+    day.setUTCFullYear(y, m - 1, d);
+    if (day.getUTCFullYear() !== y || day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d) {
+      throw new TimeSpecError(`${what} names a day that does not exist, got ${JSON.stringify(text)}`);
+    }
     const ms = Date.parse(text.trim());
     if (Number.isFinite(ms)) return ms;
   }

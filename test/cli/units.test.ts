@@ -20,6 +20,16 @@ describe("time specs", () => {
     expect(parseTimeRange("2h", "1h", NOW)).toEqual({ sinceMs: NOW - 7_200_000, untilMs: NOW - 3_600_000 });
     expect([formatSpan(42_000), formatSpan(3_600_000), formatSpan(90 * 60_000), formatSpan(3 * 86_400_000 + 4 * 3_600_000)]).toEqual(["42s", "1h", "1h 30m", "3d 4h"]);
   });
+
+  it("refuses a day the calendar does not have, and a span reaching back beyond any date, instead of rolling over or failing later", () => {
+    expect(() => parseTimeSpec("2026-02-30", NOW, "--since")).toThrow(new TimeSpecError('--since names a day that does not exist, got "2026-02-30"'));
+    expect(() => parseTimeSpec("2026-13-01T00:00:00Z", NOW, "--until")).toThrow(/--until names a day that does not exist/);
+    expect(parseTimeSpec("2028-02-29", NOW)).toBe(Date.parse("2028-02-29T00:00:00Z"));
+    expect(() => parseTimeSpec("300000000d", NOW, "--since")).toThrow(new TimeSpecError('--since reaches back further than any date, got "300000000d"'));
+    expect(parseSpan("99999999999d")).toBeUndefined();
+    // The furthest back a span may reach is still a time the key ranges can be written with.
+    expect(() => new Date(parseTimeSpec("100000000d", NOW)).toISOString()).not.toThrow();
+  });
 });
 
 describe("stack outputs and targets", () => {
