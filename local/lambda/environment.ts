@@ -256,24 +256,28 @@ export class ExecutionEnvironment {
 
     const closed = [child.stdout!, child.stderr!, telemetry].map((s) => new Promise<void>((r) => s.once("close", () => r())));
     this.exited = new Promise<string>((resolve) => {
-      child.once("exit", (code, signal) => {
-        const reason = signal ? `signal: ${signalName(signal)}` : `exit status ${code}`;
+      const ended = (reason: string) => {
         // Let the pipes deliver their last bytes, but never hang on a grandchild holding them.
         void Promise.race([Promise.all(closed), delay(DRAIN_MS)]).then(() => {
           for (const s of this.splitters) s.flush();
           this.onExit(reason);
           resolve(reason);
         });
+      };
+      child.once("exit", (code, signal) => ended(signal ? `signal: ${signalName(signal)}` : `exit status ${code}`));
+      child.once("error", (e) => {
+        this.initWaiter?.({ ok: false, initDurationMs: 0, error: { errorType: "Runtime.Unknown", errorMessage: `cannot start the runtime: ${e.message}`, trace: [] } });
+        this.initWaiter = undefined;
+        // A process that never started emits no 'exit': without this, stopping it would wait forever.
+        if (child.pid === undefined) ended(`spawn error: ${(e as NodeJS.ErrnoException).code ?? e.message}`);
       });
     });
-    child.once("error", (e) => {
-      this.initWaiter?.({ ok: false, initDurationMs: 0, error: { errorType: "Runtime.Unknown", errorMessage: `cannot start the runtime: ${e.message}`, trace: [] } });
-      this.initWaiter = undefined;
-    });
 
-    this.memory = this.host.sampler.watch(child.pid!, (bytes) => {
-      if ((this.state === "busy" || this.state === "initializing") && bytes > this.fn.memoryMb * MIB) this.kill("outOfMemory");
-    });
+    if (child.pid !== undefined) {
+      this.memory = this.host.sampler.watch(child.pid, (bytes) => {
+        if ((this.state === "busy" || this.state === "initializing") && bytes > this.fn.memoryMb * MIB) this.kill("outOfMemory");
+      });
+    }
     const initTimer = setTimeout(() => this.kill("timeout"), INIT_LIMIT_MS + this.fn.timeoutSeconds * 1000);
     return outcome.finally(() => clearTimeout(initTimer));
   }

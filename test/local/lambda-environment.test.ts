@@ -259,6 +259,15 @@ describe("limits", () => {
     expect(e.state).toBe("dead");
   });
 
+  it("fails the invocation when the runtime process cannot even start, and ends the environment", async () => {
+    const e = env("handler", { codeDir: path.join(bench.dir, "no-such-folder") });
+    const id = randomUUID();
+    const r = await e.invoke(id, {}, ARN);
+    expect(r.outcome).toMatchObject({ ok: false, kind: "init", error: { errorType: "Runtime.Unknown", errorMessage: expect.stringContaining("cannot start the runtime") } });
+    expect(messages(e).find((m) => m.startsWith(`REPORT RequestId: ${id}`))).toMatch(/\tStatus: error\tError Type: Runtime\.Unknown\t\n$/);
+    expect(e.state).toBe("dead");
+  });
+
   it("bounds an init that never finishes (10 s, then the function timeout) and reports an init timeout", { timeout: 30_000 }, async () => {
     const e = env("handler", { code: "hanging-init", timeoutSeconds: 1 });
     const id = randomUUID();
