@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { resolveConfig } from "../core/config.ts";
 import { isLocalEndpoints, LOCAL_ENDPOINTS_FILE, LOCAL_STATE_DIR } from "../core/local-endpoints.ts";
-import { awsTarget, describeTarget, requireResource, TargetError, targetFromLocalEndpoints, type OutputsFile, type Target } from "../core/target.ts";
+import { awsTarget, checkRegion, describeTarget, requireResource, TargetError, targetFromLocalEndpoints, type OutputsFile, type Target } from "../core/target.ts";
 import { JobsReader } from "../shared/jobs-reader.ts";
 import { clientsFor, type TargetClients } from "../shared/target-clients.ts";
 import { paint } from "./output.ts";
@@ -84,7 +84,7 @@ export function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv = proce
   return awsTarget({
     config,
     env: flags.profile ? { ...env, AWS_PROFILE: flags.profile } : env,
-    ...(flags.region ? { explicitRegion: flags.region } : {}),
+    ...(flags.region !== undefined ? { explicitRegion: checkRegion(flags.region) } : {}),
     ...(flags.outputs ? { explicitOutputs: read(flags.outputs) } : {}),
     ...(discovered ? { discoveredOutputs: discovered } : {}),
   });

@@ -10,7 +10,7 @@
  *
  * Also used by `aligner dev --demo` (targetFromLocalEndpoints) to open the live view.
  */
-import type { AlignerConfig } from "./config.ts";
+import { KNOBS, type AlignerConfig } from "./config.ts";
 import { RESOURCE_ENV } from "./function-env.ts";
 import type { LocalEndpoints } from "./local-endpoints.ts";
 import { resourceNames, STACK_OUTPUTS, type StackOutputKey } from "./names.ts";
@@ -129,6 +129,15 @@ export interface AwsTargetSources {
   discoveredOutputs?: OutputsFile;
 }
 
+const REGION_KNOB = KNOBS.find((k) => k.key === "region")!;
+/** The environment variables the region setting reads (ALIGNER_REGION, then the standard AWS ones). */
+const REGION_ENV = [REGION_KNOB.env, ...(REGION_KNOB.envFallbacks ?? [])];
+
+/** `--region`, checked as the region setting checks its own (ConfigError naming the flag). */
+export function checkRegion(region: string, what = "--region"): string {
+  return REGION_KNOB.parse(region, what) as string;
+}
+
 export function awsTarget(s: AwsTargetSources): Target {
   const names = resourceNames(s.config);
   const explicit = s.explicitOutputs ? withPath(s.explicitOutputs, names.stack) : undefined;
@@ -144,7 +153,10 @@ export function awsTarget(s: AwsTargetSources): Target {
     else if (fromDiscovered) resources[key] = { name: fromDiscovered, from: discovered!.path };
     else if (defaults[key]) resources[key] = { name: defaults[key]!, from: `prefix ${s.config.prefix}` };
   }
-  const region = s.explicitRegion ?? explicit?.values.region ?? (s.env["AWS_REGION"] || s.env["AWS_DEFAULT_REGION"] || s.env["ALIGNER_REGION"] || discovered?.values.region || s.config.region);
+  // The environment's region is config.region (same variables, same order as the deploy reads
+  // them: the stack is where that says); a found outputs file only when the environment is silent.
+  const envRegion = REGION_ENV.some((name) => s.env[name]) ? s.config.region : undefined;
+  const region = s.explicitRegion ?? explicit?.values.region ?? envRegion ?? discovered?.values.region ?? s.config.region;
   const file = s.explicitOutputs?.path ?? s.discoveredOutputs?.path;
   const profile = s.env["AWS_PROFILE"];
   return {

@@ -1,7 +1,8 @@
 /** The CLI's pure parts: time specs, stack outputs in every shape, upload keys, and when a job has ended for good. */
 import { describe, expect, it } from "vitest";
 import { formatSpan, parseSpan, parseTimeRange, parseTimeSpec, TimeSpecError } from "../../core/time-spec.ts";
-import { awsTarget, readStackOutputs, requireResource, TargetError } from "../../core/target.ts";
+import { awsTarget, checkRegion, readStackOutputs, requireResource, TargetError } from "../../core/target.ts";
+import { ConfigError, resolveConfig } from "../../core/config.ts";
 import { inputKeyFor, isJobOf, jobProgress, whyNoJob } from "../../core/submission.ts";
 import type { JobRecord } from "../../core/jobs-table.ts";
 
@@ -63,6 +64,16 @@ describe("stack outputs and targets", () => {
     const bare = awsTarget({ config, env: {} });
     expect(bare.region).toBe("us-east-1");
     expect(bare.resources.jobsTable).toEqual({ name: "lambda-aligner-jobs", from: "prefix lambda-aligner" });
+  });
+
+  it("takes the region from the environment as the deploy does (ALIGNER_REGION before AWS_REGION), else from a found outputs.json", () => {
+    const regionOf = (env: Record<string, string>) => awsTarget({ config: resolveConfig({ env }), env, discoveredOutputs: { path: "outputs.json", content: values } }).region;
+    expect(regionOf({ ALIGNER_REGION: "eu-west-1", AWS_REGION: "us-west-2" })).toBe(resolveConfig({ env: { ALIGNER_REGION: "eu-west-1", AWS_REGION: "us-west-2" } }).region);
+    expect(regionOf({ ALIGNER_REGION: "eu-west-1", AWS_REGION: "us-west-2" })).toBe("eu-west-1");
+    expect(regionOf({ AWS_DEFAULT_REGION: "ap-south-1" })).toBe("ap-south-1");
+    expect(regionOf({ AWS_REGION: "" })).toBe("eu-central-1");
+    expect(checkRegion("eu-north-1")).toBe("eu-north-1");
+    expect(() => checkRegion("nowhere")).toThrow(new ConfigError('--region must be an AWS region such as us-east-1, got "nowhere"'));
   });
 });
 
