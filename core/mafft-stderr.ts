@@ -20,40 +20,77 @@ export interface StderrPolicy {
 
 export const DEFAULT_STDERR_POLICY: StderrPolicy = { headLines: 120, tailLines: 30, maxLineChars: 500 };
 
-/** Splits a stream of text into display lines with carriage-return redraws collapsed. */
+/** One state of a line (what was written since the line began or since the last `\r`). */
+interface LineState {
+  /** Its first characters: enough to show it, cut or not. */
+  head: string;
+  /** All its characters, counted (the rest is not kept). */
+  length: number;
+  /** Blanks at its end so far (not shown, not counted in a cut line's length). */
+  trailingBlanks: number;
+}
+
+const emptyState = (): LineState => ({ head: "", length: 0, trailingBlanks: 0 });
+const visibleLength = (s: LineState) => s.length - s.trailingBlanks;
+
+/**
+ * Splits a stream of text into display lines with carriage-return redraws collapsed. Holds at
+ * most one shown state and the one being written, each cut to what a line can show, so a line
+ * that never ends (a runaway progress bar, a helper printing without newlines) costs no memory.
+ */
 export class StderrLines {
-  private pending = "";
-  constructor(private readonly maxLineChars: number) {}
+  /** The last non-blank state of the current line: what a terminal shows after a `\r`. */
+  private shown: LineState | undefined;
+  private current = emptyState();
+  private readonly keep: number;
+
+  constructor(private readonly maxLineChars: number) {
+    this.keep = maxLineChars + 1;
+  }
 
   /** Complete lines in this chunk (a partial last line waits for the next chunk). */
   push(text: string): string[] {
-    const all = this.pending + text;
-    const parts = all.split("\n");
-    this.pending = parts.pop() ?? "";
-    // A line that never ends (a runaway progress bar) is cut rather than buffered without bound.
-    if (this.pending.length > 64 * 1024) this.pending = lastRedraw(this.pending);
-    return parts.map((p) => this.clean(p)).filter((l) => l !== "");
+    const out: string[] = [];
+    let from = 0;
+    for (const m of text.matchAll(/[\r\n]/g)) {
+      this.append(text.slice(from, m.index));
+      from = m.index + 1;
+      if (m[0] === "\r") this.redraw();
+      else this.endLine(out);
+    }
+    this.append(text.slice(from));
+    return out;
   }
 
   /** The last partial line, at end of stream. */
   flush(): string[] {
-    const rest = this.clean(this.pending);
-    this.pending = "";
-    return rest === "" ? [] : [rest];
+    const out: string[] = [];
+    this.endLine(out);
+    return out;
   }
 
-  private clean(line: string): string {
-    const shown = lastRedraw(line).trimEnd();
-    return shown.length > this.maxLineChars ? `${shown.slice(0, this.maxLineChars)}… (${shown.length} characters)` : shown;
+  private append(text: string): void {
+    if (text === "") return;
+    const s = this.current;
+    if (s.head.length < this.keep) s.head += text.slice(0, this.keep - s.head.length);
+    s.length += text.length;
+    const blanks = text.length - text.trimEnd().length;
+    s.trailingBlanks = blanks === text.length ? s.trailingBlanks + blanks : blanks;
   }
-}
 
-/** What a terminal shows of a line redrawn with `\r`: its last non-blank state. */
-function lastRedraw(line: string): string {
-  if (!line.includes("\r")) return line;
-  const states = line.split("\r");
-  for (let i = states.length - 1; i >= 0; i--) if (states[i]!.trim() !== "") return states[i]!;
-  return "";
+  private redraw(): void {
+    if (this.current.head.trim() !== "" || visibleLength(this.current) > this.current.head.length) this.shown = this.current;
+    this.current = emptyState();
+  }
+
+  private endLine(out: string[]): void {
+    this.redraw();
+    const state = this.shown;
+    this.shown = undefined;
+    if (state === undefined) return;
+    const length = visibleLength(state);
+    out.push(length > this.maxLineChars ? `${state.head.slice(0, this.maxLineChars)}… (${length} characters)` : state.head.slice(0, length));
+  }
 }
 
 /** Forwards the head, counts and keeps the tail. `forward` is called once per forwarded line. */

@@ -258,6 +258,42 @@ describe("MAFFT's stderr", () => {
     );
   });
 
+  it("gives what a plain model gives (lines, last non-blank redraw, cut) for any text split anywhere", () => {
+    const model = (text: string, max: number) =>
+      text
+        .split("\n")
+        .map((line) => {
+          const shown = ([...line.split("\r")].reverse().find((st) => st.trim() !== "") ?? "").trimEnd();
+          return shown.length > max ? `${shown.slice(0, max)}… (${shown.length} characters)` : shown;
+        })
+        .filter((l) => l !== "");
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom("a", "b", " ", "\t", "\r", "\n"), maxLength: 60 }), fc.integer({ min: 1, max: 8 }), fc.array(fc.nat(), { maxLength: 6 }), (text, max, cuts) => {
+        const lines = new StderrLines(max);
+        const got: string[] = [];
+        let from = 0;
+        for (const p of [...[...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b), text.length]) {
+          got.push(...lines.push(text.slice(from, p)));
+          from = p;
+        }
+        got.push(...lines.flush());
+        expect(got).toEqual(model(text, max));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("holds no more of a line that never ends than it can show", () => {
+    const lines = new StderrLines(10);
+    for (let i = 0; i < 1000; i++) expect(lines.push("y".repeat(10_000))).toEqual([]);
+    // All it holds, serialized: cut states, not the 10 million characters written.
+    expect(JSON.stringify(lines).length).toBeLessThan(200);
+    expect(lines.push("  \n")).toEqual([`yyyyyyyyyy… (10000000 characters)`]);
+    for (let i = 0; i < 1000; i++) lines.push("y".repeat(10_000));
+    expect(JSON.stringify(lines).length).toBeLessThan(200);
+    expect(lines.push("\r  zz  \r   \n")).toEqual(["  zz"]);
+  });
+
   it("forwards the head, counts the rest, keeps the tail, cuts long lines", () => {
     const forwarded: string[] = [];
     const f = new StderrForwarder((l) => forwarded.push(l), { headLines: 3, tailLines: 2, maxLineChars: 10 });
