@@ -4,12 +4,35 @@
  * (delivery cursors). Writes are synchronous so that what a caller was told is stored survives
  * a crash of the process right after; a torn last line (crash mid-write) is ignored on load.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
 
 export function appendJsonLines(file: string, values: unknown[]): void {
   if (values.length === 0) return;
   appendFileSync(file, values.map((v) => `${JSON.stringify(v)}\n`).join(""));
+}
+
+/**
+ * Ends a last line torn by a crash with a newline, so that the next append starts a line of its
+ * own: appended to the fragment, it would be unreadable too, and lost on the next load. Call it
+ * on a JSON-lines file before appending to it after a restart.
+ */
+export function endTornLine(file: string): void {
+  let fd: number;
+  try {
+    fd = openSync(file, "r+");
+  } catch {
+    return; // no file yet
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return;
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    if (last[0] !== 0x0a) writeSync(fd, "\n", size);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Every complete JSON line of a file (none when it does not exist). */

@@ -6,9 +6,9 @@
  * `requestPayload`, `responseContext`, `responsePayload`), as the message body SQS would hold.
  * `aligner failures --local` reads them.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { appendJsonLines, readJsonLines } from "../journal.ts";
+import { appendJsonLines, endTornLine, readJsonLines } from "../journal.ts";
 import type { InvokeErrorPayload } from "./protocol.ts";
 
 export type FailureCondition = "RetriesExhausted" | "EventAgeExceeded";
@@ -52,6 +52,7 @@ export function destinationRecord(r: {
 export class FailureStore {
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
+    for (const f of readdirSync(dir)) if (f.endsWith(".jsonl")) endTornLine(path.join(dir, f));
   }
 
   fileFor(queueName: string): string {

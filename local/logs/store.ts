@@ -11,7 +11,7 @@
 import { EventEmitter } from "node:events";
 import { mkdirSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { appendJsonLines, readJsonLines } from "../journal.ts";
+import { appendJsonLines, endTornLine, readJsonLines } from "../journal.ts";
 
 export interface StoredEvent {
   id: string;
@@ -59,7 +59,10 @@ export class LogStore extends EventEmitter<{ append: [group: string, stream: str
     this.setMaxListeners(50);
     if (dir) {
       mkdirSync(dir, { recursive: true });
-      for (const f of readdirSync(dir).filter((f) => f.endsWith(".jsonl")).sort()) this.load(path.join(dir, f));
+      for (const f of readdirSync(dir).filter((f) => f.endsWith(".jsonl")).sort()) {
+        endTornLine(path.join(dir, f));
+        this.load(path.join(dir, f));
+      }
     }
   }
 

@@ -8,6 +8,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Journal } from "../../local/journal.ts";
+import { destinationRecord, FailureStore } from "../../local/lambda/failures.ts";
 
 describe("Journal", () => {
   it("reopens to the map its changes made, and stays bounded (property)", () => {
@@ -46,6 +47,20 @@ describe("Journal", () => {
       j.put("a", { n: 1 });
       appendFileSync(file, '{"op":"put","key":"b","val');
       expect(new Journal<{ n: number }>(file).values()).toEqual([{ n: 1 }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps a failure record written after a crash tore the last line of its file", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "journal-"));
+    try {
+      const record = (requestId: string) =>
+        destinationRecord({ requestId, functionArn: "arn:aws:lambda:us-east-1:000000000000:function:f", condition: "RetriesExhausted", invokeCount: 3, payload: {}, lastError: undefined });
+      new FailureStore(dir).put("f-failures", record("before"));
+      appendFileSync(path.join(dir, "f-failures.jsonl"), '{"version":"1.0","timest'); // the process died mid-write
+      new FailureStore(dir).put("f-failures", record("after"));
+      expect(new FailureStore(dir).read("f-failures").map((r) => r.requestContext.requestId)).toEqual(["before", "after"]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

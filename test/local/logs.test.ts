@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -80,6 +80,22 @@ describe("the store", () => {
     expect(reopened.group(GROUP)!.retentionInDays).toBe(30);
     const next = reopened.append(GROUP, "ordering", [{ timestamp: T0 + 60, message: "after reopen" }])[0]!;
     expect(next.seq).toBeGreaterThan(Math.max(...before.map((e) => e.seq)));
+  });
+
+  it("keeps what is appended after a crash tore the last line of a group's file", () => {
+    const base = mkdtempSync(path.join(tmpdir(), "local-torn-"));
+    try {
+      const first = new LogStore(base);
+      first.append(GROUP, "before", [{ timestamp: T0, message: "stored before the crash" }]);
+      const file = path.join(base, `${encodeURIComponent(GROUP)}.jsonl`);
+      appendFileSync(file, '{"k":"ev","s":"before","q":2,"t":'); // the process died mid-write
+      const second = new LogStore(base);
+      second.append(GROUP, "after", [{ timestamp: T0 + 1, message: "stored after the restart" }]);
+      const third = new LogStore(base);
+      expect([...third.group(GROUP)!.streams.values()].flatMap((st) => st.events.map((e) => e.message))).toEqual(["stored before the crash", "stored after the restart"]);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });
 
