@@ -94,16 +94,17 @@ export function registerSubmit(program: Command): void {
           tracked.push({ ...p, bucket, uploadedAtMs: Date.now(), done: !opts.wait });
           if (!opts.json) process.stdout.write(`uploaded ${p.file} → s3://${bucket}/${p.key} (${formatBytes(p.bytes)}${metadata[MAFFT_ARGS_METADATA_KEY] ? `, mafft ${metadata[MAFFT_ARGS_METADATA_KEY]}` : ""})\n`);
         }
-        if (!opts.wait) {
-          if (opts.json) for (const t of tracked) process.stdout.write(`${JSON.stringify(summary(t, target))}\n`);
-          else process.stderr.write(`follow the job${tracked.length === 1 ? "" : "s"} with: aligner watch${target.kind === "local" ? " --local" : ""}\n`);
-          return;
-        }
-        await withAws(target, `reading the jobs table ${requireResource(target, "jobsTable")}`, () => waitForJobs(tracked, target, clients, config, { timeoutMs, color, json: opts.json === true }));
+        if (opts.wait) await withAws(target, `reading the jobs table ${requireResource(target, "jobsTable")}`, () => waitForJobs(tracked, target, clients, config, { timeoutMs, color, json: opts.json === true }));
       } finally {
         clients.destroy();
+        // Also when a later upload or the wait failed: each file uploaded has started a job, and
+        // --json users learn of it only from these lines.
+        if (opts.json) for (const t of tracked) process.stdout.write(`${JSON.stringify(summary(t, target))}\n`);
       }
-      if (opts.json) for (const t of tracked) process.stdout.write(`${JSON.stringify(summary(t, target))}\n`);
+      if (!opts.wait) {
+        if (!opts.json) process.stderr.write(`follow the job${tracked.length === 1 ? "" : "s"} with: aligner watch${target.kind === "local" ? " --local" : ""}\n`);
+        return;
+      }
       const failed = tracked.filter((t) => t.record?.status !== "SUCCEEDED");
       if (failed.length) {
         const timedOut = failed.filter((t) => !t.done).length;

@@ -1,7 +1,7 @@
 /**
  * The `aligner` command against dynalite through a local-cloud file (`--local`): history filters
  * and formats, stats, target, watch when not on a terminal, and what bad arguments and an
- * unreachable or missing target do (message and exit code).
+ * unreachable or missing target do (message and exit code; submit --json still reports its uploads).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { execFile } from "node:child_process";
@@ -13,6 +13,7 @@ import { JOB_RECORD_FIELDS, type JobRecord } from "../../core/jobs-table.ts";
 import { percentile } from "../../core/job-stats.ts";
 import { startDynalite, type LocalDynamo } from "../helpers/dynalite.ts";
 import { generateJobs, writeJobs, type GeneratedJob } from "../helpers/job-records.ts";
+import { LOCAL_CREDENTIALS, startS3rver } from "../helpers/s3rver.ts";
 
 const run = promisify(execFile);
 // Every test starts the CLI (a Node process each); a busy 2-core CI machine needs the room.
@@ -219,6 +220,36 @@ describe("aligner stats, target and watch", () => {
       expect(c.stderr).toMatch(/^aligner: reading the jobs table cli-jobs: cannot reach the local cloud \(ECONNREFUSED\) \(is the local cloud still running\? start it with aligner dev\)\n$/);
     } finally {
       for (const d of [empty, stale, gone]) rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  it("submit --json: reports the jobs its uploads started even when the wait then fails", async () => {
+    const s3 = await startS3rver(["cli-in"]);
+    const half = mkdtempSync(path.join(tmpdir(), "aligner-half-"));
+    try {
+      // S3 answers, DynamoDB does not: the upload starts a job, following it fails.
+      mkdirSync(path.join(half, ".aligner"));
+      writeFileSync(
+        path.join(half, ".aligner", "local.json"),
+        JSON.stringify({
+          version: 1,
+          pid: process.pid,
+          startedAt: new Date().toISOString(),
+          region: "us-east-1",
+          credentials: LOCAL_CREDENTIALS,
+          endpoints: { s3: s3.endpoint, dynamodb: "http://127.0.0.1:9", logs: "http://127.0.0.1:9" },
+          resources: { inputBucket: "cli-in", outputBucket: "cli-out", jobsTable: TABLE, alignerFunction: "f", logProcessorFunction: "g", alignerLogGroup: "/aws/lambda/f", logProcessorLogGroup: "/aws/lambda/g" },
+          failureStore: "failures",
+        }),
+      );
+      writeFileSync(path.join(half, "pair.fasta"), ">a\nACGT\n>b\nACGA\n");
+      const r = await aligner(["submit", "--local", "pair.fasta", "--wait", "--json"], { cwd: half });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^aligner: reading the jobs table cli-jobs: cannot reach the local cloud \(ECONNREFUSED\)/);
+      expect(jsonLines(r.stdout)).toEqual([{ file: "pair.fasta", bucket: "cli-in", key: "pair.fasta", bytes: 16, status: "UNKNOWN", expectedOutput: "s3://cli-out/pair.aligned.fasta" }]);
+    } finally {
+      rmSync(half, { recursive: true, force: true });
+      await s3.close();
     }
   });
 
