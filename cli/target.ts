@@ -11,7 +11,7 @@ import { isLocalEndpoints, LOCAL_ENDPOINTS_FILE, LOCAL_STATE_DIR } from "../core
 import { awsTarget, checkRegion, describeTarget, requireResource, TargetError, targetFromLocalEndpoints, type OutputsFile, type Target } from "../core/target.ts";
 import { JobsReader } from "../shared/jobs-reader.ts";
 import { clientsFor, type TargetClients } from "../shared/target-clients.ts";
-import { paint } from "./output.ts";
+import { colorEnabled, paint } from "./output.ts";
 
 export interface TargetFlags {
   local?: boolean;
@@ -93,7 +93,7 @@ export function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv = proce
 /** One line on stderr naming the target, when a person is watching (stderr is a terminal). */
 export function announceTarget(target: Target, stderr: NodeJS.WriteStream = process.stderr): void {
   if (stderr.isTTY !== true) return;
-  stderr.write(`${paint("dim", `target: ${describeTarget(target).summary}`, stderr.isTTY && !process.env["NO_COLOR"])}\n`);
+  stderr.write(`${paint("dim", `target: ${describeTarget(target).summary}`, colorEnabled(stderr))}\n`);
 }
 
 export interface OpenedJobsTable {

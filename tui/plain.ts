@@ -9,7 +9,8 @@ import { cellsOf, COLUMNS, fit, STATUS_COLORS, type Cells } from "./rows.ts";
 
 type Paint = Parameters<typeof paint>[0];
 
-function statusCell(status: string, color: boolean, width?: number): string {
+/** A status in its colour (tui/rows.ts STATUS_COLORS) when colour is on; `width` pads or cuts it first. */
+export function paintStatus(status: string, color: boolean, width?: number): string {
   const text = width === undefined ? status : fit(status, width);
   const style = STATUS_COLORS[status];
   return style && color ? paint(style as Paint, text, true) : text;
@@ -19,7 +20,7 @@ function statusCell(status: string, color: boolean, width?: number): string {
 export function jobsTable(records: readonly JobRecord[], opts: { color: boolean; nowMs: number }): string {
   const rows = records.map((r) => {
     const c = cellsOf(r, opts.nowMs);
-    return COLUMNS.map((col) => (col.id === "status" ? statusCell(c.status, opts.color) : c[col.id]));
+    return COLUMNS.map((col) => (col.id === "status" ? paintStatus(c.status, opts.color) : c[col.id]));
   });
   return formatTable(
     COLUMNS.map((c) => c.header),
@@ -30,7 +31,7 @@ export function jobsTable(records: readonly JobRecord[], opts: { color: boolean;
 /** One change as one line: time read, id, status, the rest. */
 export function changeLine(row: JobRow, opts: { color: boolean; nowMs: number }): string {
   const c: Cells = cellsOf(row.record, opts.nowMs);
-  return [c.started, c.id, statusCell(c.status, opts.color, 9), c.start, fit(c.duration, 8, "right"), c.memory, c.input, c.error].join("  ").trimEnd();
+  return [c.started, c.id, paintStatus(c.status, opts.color, 9), c.start, fit(c.duration, 8, "right"), c.memory, c.input, c.error].join("  ").trimEnd();
 }
 
 export function jsonLine(record: JobRecord): string {

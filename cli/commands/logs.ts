@@ -10,7 +10,8 @@ import { formatDuration } from "../../core/job-stats.ts";
 import { parseTimeSpec } from "../../core/time-spec.ts";
 import { requireResource } from "../../core/target.ts";
 import { findRequestLogs, type RequestLogLine } from "../../shared/request-logs.ts";
-import { memoryCell, STATUS_COLORS } from "../../tui/rows.ts";
+import { memoryCell } from "../../tui/rows.ts";
+import { paintStatus } from "../../tui/plain.ts";
 import { compactLogMessage } from "../../tui/log-line.ts";
 import { intOption, withAws } from "../aws-call.ts";
 import { CliError, EXIT, UsageError } from "../errors.ts";
@@ -104,7 +105,6 @@ function formatLine(l: RequestLogLine, raw: boolean): string {
 }
 
 export function statusSummary(r: JobRecord, color: boolean): string {
-  const style = STATUS_COLORS[r.status] as Parameters<typeof paint>[0] | undefined;
   const parts = [
     `${r.attempts} attempt${r.attempts === 1 ? "" : "s"}`,
     r.coldStart === undefined ? undefined : r.coldStart ? "cold start" : "warm start",
@@ -112,7 +112,7 @@ export function statusSummary(r: JobRecord, color: boolean): string {
     r.billedDurationMs === undefined ? undefined : `billed ${formatDuration(r.billedDurationMs)}`,
     r.memorySizeMb === undefined && r.maxMemoryUsedMb === undefined ? undefined : `memory ${memoryCell(r)}`,
   ].filter(Boolean);
-  const lines = [`status: ${style ? paint(style, r.status, color) : r.status} (${parts.join(", ")})`];
+  const lines = [`status: ${paintStatus(r.status, color)} (${parts.join(", ")})`];
   if (r.errorType || r.errorMessage) lines.push(`error: ${[r.errorType, r.errorMessage].filter(Boolean).join(": ")}`);
   if (r.outputBucket && r.outputKey) lines.push(`output: s3://${r.outputBucket}/${r.outputKey}`);
   return lines.join("\n");

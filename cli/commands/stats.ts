@@ -9,9 +9,9 @@ import { JOB_STATUSES, type JobRecord } from "../../core/jobs-table.ts";
 import { computeStats, formatDuration, type JobStats } from "../../core/job-stats.ts";
 import { startedRange, statusPartitions } from "../../core/job-queries.ts";
 import { parseTimeRange } from "../../core/time-spec.ts";
-import { STATUS_COLORS } from "../../tui/rows.ts";
+import { paintStatus } from "../../tui/plain.ts";
 import { withAws } from "../aws-call.ts";
-import { colorEnabled, formatTable, paint } from "../output.ts";
+import { colorEnabled, formatTable } from "../output.ts";
 import { addTargetOptions, openJobsTable, type TargetFlags } from "../target.ts";
 
 interface StatsOptions extends TargetFlags {
@@ -73,8 +73,7 @@ export function renderStats(s: JobStats, range: { since: string; until: string }
       ["STATUS", "JOBS", "SHARE"],
       statuses.map((st) => {
         const n = s.byStatus[st] ?? 0;
-        const style = STATUS_COLORS[st] as Parameters<typeof paint>[0] | undefined;
-        return [style ? paint(style, st, color) : st, String(n), pct(s.total ? n / s.total : undefined)];
+        return [paintStatus(st, color), String(n), pct(s.total ? n / s.total : undefined)];
       }),
     ),
     "",

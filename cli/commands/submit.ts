@@ -25,10 +25,10 @@ import { clientsFor, type TargetClients } from "../../shared/target-clients.ts";
 import { JobsReader } from "../../shared/jobs-reader.ts";
 import { ActivityFeed } from "../../shared/activity-feed.ts";
 import { serverClock } from "../../shared/server-clock.ts";
-import { STATUS_COLORS } from "../../tui/rows.ts";
+import { paintStatus } from "../../tui/plain.ts";
 import { withAws } from "../aws-call.ts";
 import { CliError, EXIT, UsageError } from "../errors.ts";
-import { colorEnabled, paint } from "../output.ts";
+import { colorEnabled } from "../output.ts";
 import { addTargetOptions, announceTarget, resolveTarget, type TargetFlags } from "../target.ts";
 
 interface SubmitOptions extends TargetFlags {
@@ -240,10 +240,7 @@ function tell(t: Tracked, now: number, policy: { maxRetries: number; delayDiviso
   const r = t.record;
   if (!r) return;
   const progress = jobProgress(r, policy);
-  const status = (s: string) => {
-    const style = STATUS_COLORS[s] as Parameters<typeof paint>[0] | undefined;
-    return style ? paint(style, s, opts.color) : s;
-  };
+  const status = (s: string) => paintStatus(s, opts.color);
   if (progress.state === "running") {
     say(`running:${r.attempts}`, `${t.file}: ${status("RUNNING")} (request ${r.requestId}${r.attempts > 1 ? `, attempt ${r.attempts}` : ""})`);
     return;
