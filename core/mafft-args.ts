@@ -95,6 +95,8 @@ const FILE_OPTIONS = [
 
 export type MafftArgsResult = { ok: true; args: string[] } | { ok: false; reason: string };
 
+/** Longest numeric value accepted (`2147483647`, `-0.12345678`). */
+export const MAX_VALUE_CHARS = 12;
 const INT_RE = /^-?\d+$/;
 const NUMBER_RE = /^-?(?:\d+(?:\.\d*)?|\.\d+)$/;
 
@@ -164,6 +166,8 @@ function refusal(t: string): string {
 
 function checkValue(spec: ValueSpec, v: string): string | undefined {
   if (spec.kind === "choice") return spec.values.includes(v) ? undefined : describeValue(spec);
+  // Bounded, so that any allowed list fits in the alignment's metadata (S3 allows 2 KB in all).
+  if (v.length > MAX_VALUE_CHARS) return `${describeValue(spec)}, written in at most ${MAX_VALUE_CHARS} characters`;
   const re = spec.kind === "int" ? INT_RE : NUMBER_RE;
   if (!re.test(v)) return describeValue(spec);
   const n = Number(v);

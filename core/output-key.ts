@@ -49,5 +49,53 @@ export const OUTPUT_METADATA = {
   sequences: "sequences",
 } as const;
 
+/** S3's limit on an object's user metadata: 2 KB, the UTF-8 bytes of every key and value summed. */
+export const MAX_USER_METADATA_BYTES = 2000;
+
+export interface OutputMetadataFields {
+  requestId: string;
+  mafftVersion: string;
+  mafftArgs: string;
+  inputBucket: string;
+  /** The real key (it is URI-encoded here). */
+  inputKey: string;
+  /** As S3 returns it, quotes and all. */
+  inputEtag: string;
+  sequences: number;
+}
+
+/** What goes first when the metadata would pass S3's limit: the fields a job can make long. */
+const OMITTED_FIRST = [OUTPUT_METADATA.inputKey, OUTPUT_METADATA.mafftArgs] as const;
+
+/** Bytes S3 counts for a set of user metadata. */
+export function userMetadataBytes(metadata: Record<string, string>): number {
+  return Object.entries(metadata).reduce((n, [k, v]) => n + Buffer.byteLength(k, "utf8") + Buffer.byteLength(v, "utf8"), 0);
+}
+
+/**
+ * The user metadata of an alignment, within S3's 2 KB: a PUT with more is refused however often it
+ * is retried. A key URI-encodes to up to three times its bytes (1024), so the input
+ * key is left out when it does not fit (the output key is derived from it, and the job's record
+ * holds it); `omitted` names what was left out.
+ */
+export function outputMetadata(f: OutputMetadataFields): { metadata: Record<string, string>; omitted: string[] } {
+  const metadata: Record<string, string> = {
+    [OUTPUT_METADATA.requestId]: f.requestId,
+    [OUTPUT_METADATA.mafftVersion]: f.mafftVersion,
+    [OUTPUT_METADATA.mafftArgs]: f.mafftArgs,
+    [OUTPUT_METADATA.inputBucket]: f.inputBucket,
+    [OUTPUT_METADATA.inputKey]: encodeURIComponent(f.inputKey),
+    [OUTPUT_METADATA.inputEtag]: f.inputEtag.replace(/"/g, ""),
+    [OUTPUT_METADATA.sequences]: String(f.sequences),
+  };
+  const omitted: string[] = [];
+  for (const name of OMITTED_FIRST) {
+    if (userMetadataBytes(metadata) <= MAX_USER_METADATA_BYTES) break;
+    delete metadata[name];
+    omitted.push(name);
+  }
+  return { metadata, omitted };
+}
+
 /** Content type of an alignment. */
 export const OUTPUT_CONTENT_TYPE = "text/x-fasta";

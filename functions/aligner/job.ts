@@ -11,7 +11,7 @@ import { compareAlignment, FastaScanner } from "../../core/fasta.ts";
 import { jobEventFields, jobEventMessage, type JobEvent } from "../../core/job-events.ts";
 import { formatMafftArgs, keepsAnySymbol, MAFFT_ARGS_METADATA_KEY, parseMafftArgs, reordersOutput } from "../../core/mafft-args.ts";
 import { mafftInputComplaint, StderrForwarder } from "../../core/mafft-stderr.ts";
-import { OUTPUT_CONTENT_TYPE, OUTPUT_METADATA, OutputKeyError, outputKeyFor } from "../../core/output-key.ts";
+import { MAX_USER_METADATA_BYTES, OUTPUT_CONTENT_TYPE, OutputKeyError, outputKeyFor, outputMetadata } from "../../core/output-key.ts";
 import { formatBytes } from "../../core/format-bytes.ts";
 import { JobFailure } from "./failures.ts";
 import { runMafft, type LocatedMafft } from "./mafft-runner.ts";
@@ -161,21 +161,17 @@ export async function runJob(job: JobInput, ctx: JobContext): Promise<void> {
       throw new JobFailure("MafftFailed", `MAFFT's alignment of ${key} does not hold the input's sequences (${mismatch}); check the input for symbols MAFFT drops, or try --anysymbol.`);
     }
 
-    await putFile(ctx.s3, {
-      bucket: settings.outputBucket,
-      key: outputKey,
-      file: outputFile,
-      contentType: OUTPUT_CONTENT_TYPE,
-      metadata: {
-        [OUTPUT_METADATA.requestId]: ctx.requestId,
-        [OUTPUT_METADATA.mafftVersion]: mafft.version,
-        [OUTPUT_METADATA.mafftArgs]: mafftArgs,
-        [OUTPUT_METADATA.inputBucket]: job.bucket,
-        [OUTPUT_METADATA.inputKey]: encodeURIComponent(key),
-        [OUTPUT_METADATA.inputEtag]: (object.ETag ?? "").replace(/"/g, ""),
-        [OUTPUT_METADATA.sequences]: String(output.summary.records),
-      },
+    const { metadata, omitted } = outputMetadata({
+      requestId: ctx.requestId,
+      mafftVersion: mafft.version,
+      mafftArgs,
+      inputBucket: job.bucket,
+      inputKey: key,
+      inputEtag: object.ETag ?? "",
+      sequences: output.summary.records,
     });
+    if (omitted.length > 0) logger.warn(`the alignment of ${key} carries no ${omitted.join(" or ")} metadata: with it, the metadata would pass S3's ${MAX_USER_METADATA_BYTES}-byte limit`, { omittedMetadata: omitted });
+    await putFile(ctx.s3, { bucket: settings.outputBucket, key: outputKey, file: outputFile, contentType: OUTPUT_CONTENT_TYPE, metadata });
     logJobEvent(logger, { jobEvent: "succeeded", outputBucket: settings.outputBucket, outputKey, mafftDurationMs: Math.round(run.durationMs) });
   } finally {
     await rm(workDir, { recursive: true, force: true });

@@ -8,9 +8,9 @@ import { describe, expect, it } from "vitest";
 import { compareAlignment, FastaScanner, validateFasta } from "../../core/fasta.ts";
 import { JOB_ERROR_TYPES, jobEventFields, jobEventMessage, readJobEvent, type JobEvent } from "../../core/job-events.ts";
 import { parseLogEvent } from "../../core/logs/parse.ts";
-import { formatMafftArgs, keepsAnySymbol, MAFFT_OPTIONS, parseMafftArgs, reordersOutput, validateMafftArgs } from "../../core/mafft-args.ts";
+import { formatMafftArgs, keepsAnySymbol, MAFFT_OPTIONS, MAX_MAFFT_ARG_TOKENS, parseMafftArgs, reordersOutput, validateMafftArgs } from "../../core/mafft-args.ts";
 import { DEFAULT_STDERR_POLICY, mafftInputComplaint, StderrForwarder, StderrLines } from "../../core/mafft-stderr.ts";
-import { OutputKeyError, outputKeyFor } from "../../core/output-key.ts";
+import { MAX_S3_KEY_BYTES, MAX_USER_METADATA_BYTES, OUTPUT_METADATA, OutputKeyError, outputKeyFor, outputMetadata, userMetadataBytes } from "../../core/output-key.ts";
 import { decodeEventKey, encodeEventKey, EventKeyError } from "../../core/s3-event-key.ts";
 
 const enc = new TextEncoder();
@@ -35,6 +35,16 @@ const record = fc.record({
   gaps: fc.array(fc.nat(), { maxLength: 3 }),
   width: fc.integer({ min: 5, max: 80 }),
 });
+
+/** One allowed option with a value it accepts, as tokens. */
+const allowedGroup = fc.constantFrom(...Object.keys(MAFFT_OPTIONS)).chain((opt): fc.Arbitrary<string[]> => {
+  const spec = MAFFT_OPTIONS[opt]!.value;
+  if (spec === undefined) return fc.constant<string[]>([opt]);
+  if (spec.kind === "choice") return fc.constantFrom(...spec.values).map((v) => [opt, v]);
+  if (spec.kind === "int") return fc.integer({ min: spec.min, max: spec.max }).map((v) => [opt, String(v)]);
+  return fc.double({ min: spec.min, max: spec.max, noNaN: true }).map((v) => [opt, v.toFixed(3)]);
+});
+const allowedList = fc.array(allowedGroup, { maxLength: 8 });
 
 describe("FASTA validation", () => {
   it("any chunking of a valid file gives the same summary (names, residues per record)", () => {
@@ -115,16 +125,6 @@ describe("FASTA validation", () => {
 });
 
 describe("MAFFT arguments", () => {
-  const allowedList = fc.array(
-    fc.constantFrom(...Object.keys(MAFFT_OPTIONS)).chain((opt): fc.Arbitrary<string[]> => {
-      const spec = MAFFT_OPTIONS[opt]!.value;
-      if (spec === undefined) return fc.constant<string[]>([opt]);
-      if (spec.kind === "choice") return fc.constantFrom(...spec.values).map((v) => [opt, v]);
-      if (spec.kind === "int") return fc.integer({ min: spec.min, max: spec.max }).map((v) => [opt, String(v)]);
-      return fc.double({ min: spec.min, max: spec.max, noNaN: true }).map((v) => [opt, v.toFixed(3)]);
-    }),
-    { maxLength: 8 },
-  );
 
   it("every allowed list survives format → parse unchanged", () => {
     fc.assert(
@@ -165,6 +165,7 @@ describe("MAFFT arguments", () => {
     expect(why("--maxiterate")).toBe("--maxiterate needs a value (a whole number from 0 to 1000)");
     expect(why("--maxiterate 1e3")).toBe("--maxiterate '1e3' is not allowed: the value must be a whole number from 0 to 1000");
     expect(why("--bl 50")).toBe("--bl '50' is not allowed: the value must be one of 30, 45, 62, 80");
+    expect(why("--op 0.0000000000001")).toBe("--op '0.0000000000001' is not allowed: the value must be a number from 0 to 100, written in at most 12 characters");
     expect(why("--seed x.fasta")).toBe("'--seed' is not allowed: it reads another file, and a job has only its input");
     expect(why("--quiet")).toBe("'--quiet' is not allowed: the aligner forwards MAFFT's messages itself, and needs them to explain failures");
     expect(why("--help")).toBe("'--help' is not allowed: it does not align anything");
@@ -199,6 +200,51 @@ describe("keys", () => {
         expect(out.slice(0, key.lastIndexOf("/") + 1)).toBe(key.slice(0, key.lastIndexOf("/") + 1));
       }),
     );
+  });
+
+  it("output metadata stays within S3's 2 KB: a key too long to carry is left out, never the upload", () => {
+    const base = { requestId: "11111111-2222-4333-8444-555555555555", mafftVersion: "7.505", mafftArgs: "--auto", inputBucket: "b".repeat(63), inputEtag: '"0123456789abcdef0123456789abcdef-10000"', sequences: 123_456 };
+    expect(outputMetadata({ ...base, inputKey: "runs/x y.fasta" })).toEqual({
+      metadata: {
+        "request-id": base.requestId,
+        "mafft-version": "7.505",
+        "mafft-args": "--auto",
+        "input-bucket": base.inputBucket,
+        "input-key": "runs%2Fx%20y.fasta",
+        "input-etag": "0123456789abcdef0123456789abcdef-10000",
+        sequences: "123456",
+      },
+      omitted: [],
+    });
+    const long = outputMetadata({ ...base, inputKey: `${"é".repeat(500)}.fasta` });
+    expect(long.omitted).toEqual([OUTPUT_METADATA.inputKey]);
+    expect(userMetadataBytes(long.metadata)).toBeLessThanOrEqual(MAX_USER_METADATA_BYTES);
+    // Any key S3 allows, with any allowed argument list (up to the 40-token limit): within the limit,
+    // the arguments always kept, the key kept whenever it fits.
+    const longestArgs = Array(MAX_MAFFT_ARG_TOKENS).fill(Object.keys(MAFFT_OPTIONS).reduce((a, b) => (b.length > a.length ? b : a)));
+    let keptKeys = 0;
+    let omittedKeys = 0;
+    fc.assert(
+      fc.property(
+        fc
+          .oneof(fc.string({ unit: "grapheme", maxLength: 400 }), fc.string({ unit: fc.constantFrom("a", " ", "/", "é", "字", "🧬"), minLength: 100, maxLength: 500 }))
+          .filter((k) => Buffer.byteLength(k) <= MAX_S3_KEY_BYTES),
+        fc.oneof(fc.array(allowedGroup, { maxLength: 20 }).map((g) => g.flat().slice(0, MAX_MAFFT_ARG_TOKENS)), fc.constant(longestArgs)),
+        (inputKey, args) => {
+          const fields = { ...base, inputKey, mafftArgs: formatMafftArgs(args) };
+          const { metadata, omitted } = outputMetadata(fields);
+          expect(userMetadataBytes(metadata)).toBeLessThanOrEqual(MAX_USER_METADATA_BYTES);
+          expect(metadata[OUTPUT_METADATA.mafftArgs]).toBe(fields.mafftArgs);
+          const withKey = userMetadataBytes({ ...metadata, [OUTPUT_METADATA.inputKey]: encodeURIComponent(inputKey) });
+          expect(omitted).toEqual(withKey > MAX_USER_METADATA_BYTES ? [OUTPUT_METADATA.inputKey] : []);
+          if (omitted.length > 0) omittedKeys++;
+          else keptKeys++;
+        },
+      ),
+      { numRuns: 500 },
+    );
+    expect(keptKeys).toBeGreaterThan(0);
+    expect(omittedKeys).toBeGreaterThan(0);
   });
 
   it("S3 event keys: '+' is a space, %XX is UTF-8; decoding inverts encoding for every key", () => {

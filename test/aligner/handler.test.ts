@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readJobEvent } from "../../core/job-events.ts";
 import { parseLogEvent } from "../../core/logs/parse.ts";
-import { OUTPUT_METADATA, outputKeyFor } from "../../core/output-key.ts";
+import { MAX_USER_METADATA_BYTES, OUTPUT_METADATA, outputKeyFor, userMetadataBytes } from "../../core/output-key.ts";
 import { DATA, jobEvents, s3Event, startHarness, type Harness } from "./harness.ts";
 
 let h: Harness;
@@ -76,6 +76,22 @@ describe("aligner: good inputs", () => {
       expect(decodeURIComponent(out!.metadata[OUTPUT_METADATA.inputKey]!)).toBe(k);
     }
     expect(await env.leftovers()).toEqual([]);
+  });
+
+  it("aligns an input whose key is too long to carry in S3's 2 KB of metadata, leaving only the key out", async () => {
+    const env = await h.environment();
+    const dna = await readFile(path.join(DATA, "dna-small.fasta"), "utf8");
+    const key = `${Array(6).fill("é".repeat(80)).join("/")}/x.fasta`; // 973 bytes; URI-encoded, 2887 characters
+    await h.put(key, dna);
+    const { logs, error } = await env.invoke(s3Event([{ key, size: dna.length }]));
+    expect(error).toBeUndefined();
+    expect(jobEvents(logs).map((l) => l["jobEvent"])).toEqual(["accepted", "succeeded"]);
+    const out = await h.getOutput(outputKeyFor(key));
+    expect(out?.body.match(/^>/gm)).toHaveLength(5);
+    expect(out?.metadata).toMatchObject({ [OUTPUT_METADATA.mafftArgs]: "--auto", [OUTPUT_METADATA.sequences]: "5" });
+    expect(out?.metadata).not.toHaveProperty(OUTPUT_METADATA.inputKey);
+    expect(userMetadataBytes(out?.metadata ?? {})).toBeLessThanOrEqual(MAX_USER_METADATA_BYTES);
+    expect(logs.filter((l) => l.level === "WARN").map((l) => l["omittedMetadata"])).toEqual([[OUTPUT_METADATA.inputKey]]);
   });
 
   it("uses the MAFFT arguments a job asks for in its metadata", async () => {
