@@ -31,6 +31,11 @@ const STRING_FIELDS = [
   "updatedAt",
 ] as const;
 
+/** Every JobRecord field is read here: one added to the record (core/jobs-table.ts) but not to these lists fails to compile. */
+type UnreadField = Exclude<keyof JobRecord, "requestId" | "status" | "attempts" | "coldStart" | (typeof NUMBER_FIELDS)[number] | (typeof STRING_FIELDS)[number]>;
+const everyFieldRead: [UnreadField] extends [never] ? true : UnreadField = true;
+void everyFieldRead;
+
 export function isJobStatus(s: unknown): s is JobStatus {
   return typeof s === "string" && (JOB_STATUSES as readonly string[]).includes(s);
 }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { readJobItem } from "../../core/job-item.ts";
+import { JOB_RECORD_FIELDS } from "../../core/jobs-table.ts";
 import { cellsOf, fit, headerText, layoutColumns, rowText } from "../../tui/rows.ts";
 import { generateJobs, jobItem } from "../helpers/job-records.ts";
 
@@ -83,5 +84,9 @@ describe("rows", () => {
     expect(row.record).toEqual(job.record);
     expect(row.sortKey).toBe(`${job.sortTime}#${job.record.requestId}`);
     expect(readJobItem({ pk: "STREAM#g|s", sk: "A#1" })).toBeUndefined();
+    // Every field of the record survives, the ones the generator leaves out included.
+    const full = { ...job, record: { ...job.record, initDurationMs: 412, durationMs: 900, billedDurationMs: 900, maxMemoryUsedMb: 300, endedAt: job.updatedAt, errorType: "MafftFailed", errorMessage: "mafft exited 1", outputBucket: "out", outputKey: "x.aligned.fasta", mafftDurationMs: 850, mafftArgs: "--auto" } };
+    expect(JOB_RECORD_FIELDS.filter((f) => full.record[f] === undefined)).toEqual([]);
+    expect(readJobItem(jobItem(full))!.record).toEqual(full.record);
   });
 });
