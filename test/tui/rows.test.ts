@@ -66,16 +66,25 @@ describe("rows", () => {
       fc.constantFrom("pk", "requestId", "status", "durationMs", "coldStart", "startedAt", "inputKey", "errorMessage", "attempts", "memorySizeMb", "startedKey", "updatedKey"),
       fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }), fc.object({ maxDepth: 1 })),
     );
+    // Most junk items name no job at all (no id): half carry an id, so the row checks run too.
+    const item = fc.oneof(junk, fc.tuple(junk, fc.string({ minLength: 1, maxLength: 40 })).map(([j, requestId]) => ({ ...j, requestId })));
+    let rows = 0;
     fc.assert(
-      fc.property(junk, fc.integer({ min: 20, max: 250 }), (item, width) => {
+      fc.property(item, fc.integer({ min: 20, max: 250 }), (item, width) => {
         const row = readJobItem(item);
         if (!row) return;
+        rows++;
         expect(typeof row.record.requestId).toBe("string");
+        expect(typeof row.record.status).toBe("string");
         for (const f of ["durationMs", "memorySizeMb", "attempts"] as const) if (row.record[f] !== undefined) expect(Number.isFinite(row.record[f])).toBe(true);
+        for (const f of ["startedAt", "inputKey", "errorMessage"] as const) if (row.record[f] !== undefined) expect(typeof row.record[f]).toBe("string");
+        if (row.record.coldStart !== undefined) expect(typeof row.record.coldStart).toBe("boolean");
         const t = rowText(cellsOf(row.record, NOW), layoutColumns(width));
-        expect(typeof (t.before + t.status + t.after)).toBe("string");
+        // Below about 30 columns not even id and status fit (rows.ts); Ink cuts the line there.
+        if (width >= 30) expect(visibleLength(`  ${t.before}${t.status}${t.after}`)).toBeLessThanOrEqual(width);
       }),
     );
+    expect(rows, "items that read as a job").toBeGreaterThan(30);
   });
 
   it("reads back what the log processor stores", () => {
