@@ -8,6 +8,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3Client } from "@aws-sdk/client-s3";
 import { readJobEvent, type JobErrorType } from "../../core/job-events.ts";
+import { outputKeyFor } from "../../core/output-key.ts";
 import { DATA, jobEvents, s3Event, startHarness, type Environment, type Harness, type LogLine } from "./harness.ts";
 
 let h: Harness;
@@ -35,7 +36,7 @@ async function failsWith(key: string, body: string | Uint8Array | undefined, err
   expect(failed, JSON.stringify(logs, null, 1)).toMatchObject({ jobEvent: "failed", errorType, inputBucket: "aligner-input", inputKey: key });
   expect(events.some((ev) => ev?.jobEvent === "succeeded")).toBe(false);
   expect(await e.leftovers()).toEqual([]);
-  expect(await h.getOutput(`${key.replace(/\.[a-z]+$/, "")}.aligned.fasta`)).toBeUndefined();
+  expect(await h.getOutput(outputKeyFor(key))).toBeUndefined();
   const message = failed?.jobEvent === "failed" ? failed.errorMessage : "";
   // One sentence for a human: it names the file and ends with a full stop.
   expect(message).toContain(key);

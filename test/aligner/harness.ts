@@ -6,12 +6,13 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand, type GetObjectCommandOutput, type S3Client } from "@aws-sdk/client-s3";
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Context, S3Event, S3EventRecord } from "aws-lambda";
 import { vi } from "vitest";
 import { createAligner, type AlignerHandler } from "../../functions/aligner/aligner.ts";
 import { forgetLocatedMafft } from "../../functions/aligner/mafft-runner.ts";
+import { isNoSuchKey } from "../../functions/aligner/s3-io.ts";
 import { encodeEventKey } from "../../core/s3-event-key.ts";
 import { prepareLocalMafft } from "../../layers/mafft/local.ts";
 import { startS3rver, type LocalS3 } from "../helpers/s3rver.ts";
@@ -109,12 +110,14 @@ export async function startHarness(): Promise<Harness> {
       return res.ETag ?? "";
     },
     async getOutput(key) {
+      let res: GetObjectCommandOutput;
       try {
-        await client.send(new HeadObjectCommand({ Bucket: OUTPUT_BUCKET, Key: key }));
-      } catch {
-        return undefined;
+        res = await client.send(new GetObjectCommand({ Bucket: OUTPUT_BUCKET, Key: key }));
+      } catch (e) {
+        // Only "no such object" means no output; any other error must fail the test that asked.
+        if (isNoSuchKey(e)) return undefined;
+        throw e;
       }
-      const res = await client.send(new GetObjectCommand({ Bucket: OUTPUT_BUCKET, Key: key }));
       return { body: await res.Body!.transformToString(), metadata: res.Metadata ?? {} };
     },
     async close() {
