@@ -41,7 +41,7 @@ export function describeAwsError(err: unknown, ctx: ErrorContext): string {
     const hint = ctx.endpoint ? " (is the local cloud still running? start it with aligner dev)" : " (check the network and AWS_REGION)";
     return `${ctx.doing}: cannot reach ${where} (${code})${hint}`;
   }
-  if (name === "CredentialsProviderError" || /Could not load credentials|credential/i.test(name)) {
+  if (/credential/i.test(name) || /Could not load credentials/i.test(message)) {
     return `${ctx.doing}: no AWS credentials found; set AWS_PROFILE or run aws configure (or use --local for the local cloud)`;
   }
   if (name === "ResourceNotFoundException") return `${ctx.doing}: ${message.replace(/\.$/, "")} (is the stack deployed in this region, and the name right?)`;

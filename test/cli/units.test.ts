@@ -5,6 +5,7 @@ import { awsTarget, checkRegion, readStackOutputs, requireResource, TargetError 
 import { ConfigError, resolveConfig } from "../../core/config.ts";
 import { inputKeyFor, isJobOf, jobProgress, whyNoJob } from "../../core/submission.ts";
 import type { JobRecord } from "../../core/jobs-table.ts";
+import { describeAwsError } from "../../shared/aws-errors.ts";
 
 const NOW = Date.parse("2026-11-24T12:00:00Z");
 
@@ -107,5 +108,26 @@ describe("submissions", () => {
     expect(jobProgress(rec({ status: "FAILED", errorType: "Runtime.OutOfMemory", attempts: 2, endedAt: ended }), policy)).toEqual({ state: "awaiting-retry", untilMs: NOW + 120_000 + 30_000 });
     expect(jobProgress(rec({ status: "TIMED_OUT", attempts: 3, endedAt: ended }), policy)).toEqual({ state: "ended" });
     expect(jobProgress(rec({ status: "TIMED_OUT", endedAt: ended }), { maxRetries: 2, delayDivisor: 60 })).toEqual({ state: "awaiting-retry", untilMs: NOW + 1000 + 5000 });
+  });
+});
+
+describe("AWS errors as one sentence", () => {
+  const doing = "reading the jobs table t";
+  it("names a network failure however deep the SDK wraps it, and what to check", () => {
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" });
+    // Node's happy-eyeballs connect throws an AggregateError of one error per address.
+    const wrapped = Object.assign(new Error("socket hang up"), { cause: new AggregateError([new Error("x"), refused]) });
+    expect(describeAwsError(wrapped, { doing, endpoint: "the local cloud" })).toBe(`${doing}: cannot reach the local cloud (ECONNREFUSED) (is the local cloud still running? start it with aligner dev)`);
+    expect(describeAwsError(Object.assign(new Error("getaddrinfo ENOTFOUND dynamodb.xx-1.amazonaws.com"), { code: "ENOTFOUND" }), { doing })).toBe(`${doing}: cannot reach AWS (ENOTFOUND) (check the network and AWS_REGION)`);
+  });
+
+  it("tells missing credentials, a missing resource, a refusal and an expired session apart", () => {
+    const err = (name: string, message: string, status?: number) => Object.assign(new Error(message), { name, ...(status ? { $metadata: { httpStatusCode: status } } : {}) });
+    expect(describeAwsError(err("CredentialsProviderError", "Could not load credentials from any providers"), { doing })).toBe(`${doing}: no AWS credentials found; set AWS_PROFILE or run aws configure (or use --local for the local cloud)`);
+    expect(describeAwsError(err("ProviderError", "Could not load credentials from any providers"), { doing })).toMatch(/: no AWS credentials found;/);
+    expect(describeAwsError(err("ResourceNotFoundException", "Requested resource not found."), { doing })).toBe(`${doing}: Requested resource not found (is the stack deployed in this region, and the name right?)`);
+    expect(describeAwsError(err("AccessDeniedException", "User: x is not authorized to perform: dynamodb:Query.", 400), { doing })).toBe(`${doing}: access denied (User: x is not authorized to perform: dynamodb:Query)`);
+    expect(describeAwsError(err("ExpiredTokenException", "The security token included in the request is expired"), { doing })).toBe(`${doing}: the AWS session has expired; log in again (aws sso login)`);
+    expect(describeAwsError(err("ThrottlingException", "Rate exceeded\n"), { doing })).toBe(`${doing}: Rate exceeded (ThrottlingException)`);
   });
 });
