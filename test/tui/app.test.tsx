@@ -3,7 +3,7 @@
  * and NO_COLOR, filter keys, search, the detail pane with log lines, scrolling, updates in
  * place, a bad record, connection errors in the status line.
  */
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { JobRecord } from "../../core/jobs-table.ts";
 import { readJobItem } from "../../core/job-item.ts";
 import { LiveJobs } from "../../tui/live-jobs.ts";
@@ -193,6 +193,28 @@ describe("live view", () => {
     expect(line).toContain("0bad0bad-0000-4000-a000-000000000000");
     expect(line).toContain("EXPLODED");
     expect(line).toContain("multi line error");
+  });
+
+  it("keeps running when a record breaks a component, and shows it again once the record is fixed", async () => {
+    // Past readJobItem's checks (a source that hands rows over as they are): the table cannot format it.
+    const good = toRow(jobs[0]!);
+    const broken = { ...good, record: { ...good.record, inputKey: 5 as unknown as string } };
+    const source = new MemoryLiveSource([broken, ...jobs.slice(1, 5).map(toRow)]);
+    const quiet = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      const { frame, live } = await mount({ source });
+      expect(frame()).toMatch(/\(could not show this part: .+\)/);
+      // The rest of the view still works: header counts and the status line.
+      expect(frame()).toContain("0 all 5");
+      expect(frame()).toContain("live · refreshed");
+      source.pending = [{ ...good, updatedKey: `${new Date(NOW).toISOString()}#${good.record.requestId}` }];
+      await live.refreshOnce();
+      await settle();
+      expect(frame()).not.toContain("could not show this part");
+      expect(tableLines(frame())[0]).toContain(good.record.inputKey!);
+    } finally {
+      quiet.mockRestore();
+    }
   });
 
   it("shows connection errors in the status line and recovers", async () => {
