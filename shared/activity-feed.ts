@@ -29,6 +29,9 @@ export interface FeedRead {
   queries: number;
 }
 
+/** A key range no `<time>#<id>` key falls in. */
+const NO_KEYS = { lo: "0", hi: "0" };
+
 export class ActivityFeed {
   /** Every write stamped at or before this time (ms) has been read. */
   private coveredUpTo: number | undefined;
@@ -44,10 +47,16 @@ export class ActivityFeed {
 
   /** The `maxJobs` most recently written jobs since `sinceMs`: the first screen. */
   async load(sinceMs: number, maxJobs: number): Promise<FeedRead> {
-    const upto = this.opts.clock.now() - this.opts.settleMs;
     const before = { ...this.reader.counts };
+    const partitions = activityPartitions(this.opts.shards);
+    // First a Query that matches nothing (reads no item): its response sets a server
+    // clock (shared/server-clock.ts). Without it `upto` would come from our own clock, and one
+    // running ahead would put the cursor past the server's "now": writes stamped in between
+    // would land behind it and be skipped for good.
+    await this.reader.queryPage(partitions[0]!, NO_KEYS, { forward: false, limit: 1 });
+    const upto = this.opts.clock.now() - this.opts.settleMs;
     const rows: JobRow[] = [];
-    for await (const row of this.reader.newestFirst(activityPartitions(this.opts.shards), activityWindow(sinceMs, upto), { limit: maxJobs })) rows.push(row);
+    for await (const row of this.reader.newestFirst(partitions, activityWindow(sinceMs, upto), { limit: maxJobs })) rows.push(row);
     this.coveredUpTo = upto;
     return { rows, itemsRead: this.reader.counts.items - before.items, queries: this.reader.counts.requests - before.requests };
   }

@@ -94,6 +94,27 @@ describe("activity feed", () => {
     expect((await feed.changes()).rows).toHaveLength(0);
   });
 
+  it("does not skip writes when the clock ran ahead until the first read corrected it", async () => {
+    const client = db.client();
+    let now = T0 + 400_000;
+    // As serverClock does: our clock 60 s ahead until the first response brings the server's time.
+    let offset = 60_000;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        offset = 0;
+        return result;
+      },
+      { step: "build", name: "testClockCalibration" },
+    );
+    const feed = new ActivityFeed(new JobsReader(client, TABLE), { settleMs: 1000, clock: { now: () => now + offset } });
+    await feed.load(T0, 10);
+    // The processor's write just after the load, stamped by the server's clock.
+    jobs[30] = await updateJob(client, TABLE, jobs[30]!, { status: "FAILED", errorType: "InvalidInput" }, new Date(now - 500).toISOString());
+    now += 1000;
+    expect((await feed.changes()).rows.map((r) => r.record.requestId)).toEqual([jobs[30]!.record.requestId]);
+  });
+
   it("catches a RUNNING job's late write by re-reading it once it has been quiet for staleMs", async () => {
     const client = db.client();
     let now = T0 + 200_000;
