@@ -16,14 +16,14 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { Logger } from "@aws-lambda-powertools/logger";
-import type { Context, S3Event } from "aws-lambda";
+import type { Context } from "aws-lambda";
 import { resolveConfig } from "../core/config.ts";
 import { alignerEnvironment } from "../core/function-env.ts";
 import { MAFFT_ROOT_ENV, mafftLayout, mafftProcessEnv } from "../core/mafft-layer.ts";
-import { encodeEventKey } from "../core/s3-event-key.ts";
 import { createAligner } from "../functions/aligner/aligner.ts";
 import { bundleFunction } from "../infra/bundle.ts";
 import { prepareLocalMafft } from "../layers/mafft/local.ts";
+import { fakeContext, s3Event } from "../test/aligner/invocation.ts";
 import { startS3rver } from "../test/helpers/s3rver.ts";
 
 const run = promisify(execFile);
@@ -57,45 +57,11 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-function event(key: string, size: number): S3Event {
-  return {
-    Records: [
-      {
-        eventVersion: "2.1",
-        eventSource: "aws:s3",
-        awsRegion: "us-east-1",
-        eventTime: new Date().toISOString(),
-        eventName: "ObjectCreated:Put",
-        userIdentity: { principalId: "bench" },
-        requestParameters: { sourceIPAddress: "127.0.0.1" },
-        responseElements: { "x-amz-request-id": "bench", "x-amz-id-2": "bench" },
-        s3: {
-          s3SchemaVersion: "1.0",
-          configurationId: "bench",
-          bucket: { name: IN, ownerIdentity: { principalId: "bench" }, arn: `arn:aws:s3:::${IN}` },
-          object: { key: encodeEventKey(key), size, eTag: "", sequencer: "0" },
-        },
-      },
-    ],
-  };
-}
+const event = (key: string, size: number) => s3Event([{ bucket: IN, key, size }]);
 
 function context(id: string): Context {
   const deadline = Date.now() + 900_000;
-  return {
-    awsRequestId: id,
-    functionName: "bench",
-    functionVersion: "$LATEST",
-    invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:bench",
-    memoryLimitInMB: "2048",
-    logGroupName: "/aws/lambda/bench",
-    logStreamName: "bench",
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => deadline - Date.now(),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return fakeContext(id, () => deadline - Date.now());
 }
 
 async function main(): Promise<void> {
@@ -133,18 +99,22 @@ async function main(): Promise<void> {
       return ms;
     };
     const handled = async (key: string, size: number, n: number): Promise<number> => {
-      // The Logger writes to stdout; discard it while timing (as CloudWatch would take it off our hands).
-      const write = process.stdout.write;
+      // Discard the Logger's lines while timing (as CloudWatch would take them off our hands), but
+      // watch for a failed job: Powertools writes ERROR lines, job failures included, to stderr.
+      const streams = [process.stdout, process.stderr] as const;
+      const writes = streams.map((s) => s.write);
       let failed = false;
-      process.stdout.write = ((chunk: string) => {
-        if (typeof chunk === "string" && chunk.includes('"jobEvent":"failed"')) failed = true;
-        return true;
-      }) as typeof process.stdout.write;
+      for (const s of streams) {
+        s.write = ((chunk: unknown) => {
+          if (String(chunk).includes('"jobEvent":"failed"')) failed = true;
+          return true;
+        }) as typeof s.write;
+      }
       const t0 = performance.now();
       try {
         await aligner(event(key, size), context(`bench-${n}`));
       } finally {
-        process.stdout.write = write;
+        streams.forEach((s, i) => (s.write = writes[i]!));
       }
       if (failed) throw new Error(`the handler failed the job ${key}`);
       return performance.now() - t0;
@@ -202,7 +172,8 @@ async function main(): Promise<void> {
     const loads: number[] = [];
     for (let i = 0; i < 5; i++) {
       const tmp = await mkdtemp(path.join(work, "env-"));
-      const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script, bundle, JSON.stringify(event("warmup.fasta", dna.length))], { env: { ...env, TMPDIR: tmp } });
+      const { stdout, stderr } = await run(process.execPath, ["--input-type=module", "-e", script, bundle, JSON.stringify(event("warmup.fasta", dna.length))], { env: { ...env, TMPDIR: tmp } });
+      if (stderr.includes('"jobEvent":"failed"')) throw new Error(`the bundle failed the job: ${stderr.slice(0, 2000)}`);
       const r = JSON.parse(stdout.trim().split("\n").pop()!) as { loaded: number; times: number[] };
       loads.push(r.loaded);
       colds.push(r.times[0]!);

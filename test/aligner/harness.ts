@@ -8,14 +8,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { GetObjectCommand, PutObjectCommand, type GetObjectCommandOutput, type S3Client } from "@aws-sdk/client-s3";
 import { Logger } from "@aws-lambda-powertools/logger";
-import type { Context, S3Event, S3EventRecord } from "aws-lambda";
+import type { S3Event } from "aws-lambda";
 import { vi } from "vitest";
 import { createAligner, type AlignerHandler } from "../../functions/aligner/aligner.ts";
 import { forgetLocatedMafft } from "../../functions/aligner/mafft-runner.ts";
 import { isNoSuchKey } from "../../functions/aligner/s3-io.ts";
-import { encodeEventKey } from "../../core/s3-event-key.ts";
 import { prepareLocalMafft } from "../../layers/mafft/local.ts";
 import { startS3rver, type LocalS3 } from "../helpers/s3rver.ts";
+import { fakeContext, s3Event as s3EventOf, type CreatedObject } from "./invocation.ts";
 
 export const INPUT_BUCKET = "aligner-input";
 export const OUTPUT_BUCKET = "aligner-output";
@@ -127,45 +127,11 @@ export async function startHarness(): Promise<Harness> {
   };
 }
 
-export function fakeContext(requestId: string, remaining: () => number): Context {
-  return {
-    awsRequestId: requestId,
-    functionName: "lambda-aligner-aligner",
-    functionVersion: "$LATEST",
-    invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:lambda-aligner-aligner",
-    memoryLimitInMB: "2048",
-    logGroupName: "/aws/lambda/lambda-aligner-aligner",
-    logStreamName: "2026/11/24/[$LATEST]0123456789abcdef0123456789abcdef",
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: remaining,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
+export { fakeContext };
 
-/** An S3 notification as S3 sends it: keys URL-encoded, one record per object. */
-export function s3Event(objects: { key: string; size?: number; bucket?: string; eventName?: string }[]): S3Event {
-  const Records = objects.map(
-    (o) =>
-      ({
-        eventVersion: "2.1",
-        eventSource: "aws:s3",
-        awsRegion: "us-east-1",
-        eventTime: new Date().toISOString(),
-        eventName: o.eventName ?? "ObjectCreated:Put",
-        userIdentity: { principalId: "EXAMPLE" },
-        requestParameters: { sourceIPAddress: "127.0.0.1" },
-        responseElements: { "x-amz-request-id": "EXAMPLE", "x-amz-id-2": "EXAMPLE" },
-        s3: {
-          s3SchemaVersion: "1.0",
-          configurationId: "aligner",
-          bucket: { name: o.bucket ?? INPUT_BUCKET, ownerIdentity: { principalId: "EXAMPLE" }, arn: `arn:aws:s3:::${o.bucket ?? INPUT_BUCKET}` },
-          object: { key: encodeEventKey(o.key), size: o.size ?? 0, eTag: "", sequencer: "0A1B2C3D4E5F678901" },
-        },
-      }) as S3EventRecord,
-  );
-  return { Records };
+/** An S3 notification of the input bucket (or `bucket`) as S3 sends it. */
+export function s3Event(objects: (Omit<CreatedObject, "bucket"> & { bucket?: string })[]): S3Event {
+  return s3EventOf(objects.map((o) => ({ ...o, bucket: o.bucket ?? INPUT_BUCKET })));
 }
 
 /** Collects what the Logger writes to stdout (one JSON object per line) while a call runs. */
