@@ -7,7 +7,8 @@ import type { Command } from "commander";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { resolveConfig } from "../core/config.ts";
-import { isLocalEndpoints, LOCAL_ENDPOINTS_FILE, LOCAL_STATE_DIR } from "../core/local-endpoints.ts";
+import { isLocalEndpoints, LOCAL_ENDPOINTS_FILE, LOCAL_STATE_DIR, type LocalEndpoints } from "../core/local-endpoints.ts";
+import { processAlive } from "../local/endpoints-file.ts";
 import { awsTarget, checkRegion, describeTarget, requireResource, TargetError, targetFromLocalEndpoints, type OutputsFile, type Target } from "../core/target.ts";
 import { JobsReader } from "../shared/jobs-reader.ts";
 import { clientsFor, type TargetClients } from "../shared/target-clients.ts";
@@ -40,16 +41,6 @@ export function findLocalEndpointsFile(dir: string): string | undefined {
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 function readJson(file: string, what: string): unknown {
   let text: string;
   try {
@@ -65,14 +56,24 @@ function readJson(file: string, what: string): unknown {
   }
 }
 
+/**
+ * The nearest `.aligner/local.json` and what it says (`shown`: its path as the user would type
+ * it). A missing or unreadable file is a TargetError (exit code 2); whether its cloud still runs
+ * is the caller's question (the failure store outlives it).
+ */
+export function readLocalEndpointsFile(cwd = process.cwd()): { file: string; shown: string; content: LocalEndpoints } {
+  const file = findLocalEndpointsFile(cwd);
+  if (!file) throw new TargetError(`no local cloud found: ${LOCAL_STATE_DIR}/${LOCAL_ENDPOINTS_FILE} does not exist here or above; start one with aligner dev`);
+  const shown = path.relative(cwd, file) || file;
+  const content = readJson(file, "the local cloud file");
+  if (!isLocalEndpoints(content)) throw new TargetError(`${shown} is not a local cloud file this version understands; restart the local cloud with aligner dev`);
+  return { file, shown, content };
+}
+
 export function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Target {
   if (flags.local) {
     if (flags.outputs) throw new TargetError("--local and --outputs name two different targets; choose one");
-    const file = findLocalEndpointsFile(cwd);
-    if (!file) throw new TargetError(`no local cloud found: ${LOCAL_STATE_DIR}/${LOCAL_ENDPOINTS_FILE} does not exist here or above; start one with aligner dev`);
-    const shown = path.relative(cwd, file) || file;
-    const content = readJson(file, "the local cloud file");
-    if (!isLocalEndpoints(content)) throw new TargetError(`${shown} is not a local cloud file this version understands; restart the local cloud with aligner dev`);
+    const { shown, content } = readLocalEndpointsFile(cwd);
     if (!processAlive(content.pid)) throw new TargetError(`the local cloud is not running (${shown} was left by process ${content.pid}, which has ended); start it with aligner dev`);
     return targetFromLocalEndpoints(content, shown);
   }
