@@ -15,8 +15,7 @@
  * uid/gid or extra timestamp fields (`zip -X`), symlinks stored as links (`zip -y`).
  */
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
-import { createReadStream, existsSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { chmod, copyFile, lstat, lutimes, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -25,6 +24,7 @@ import { parseArgs, promisify } from "node:util";
 import { resolveConfig } from "../../core/config.ts";
 import { MAFFT_DIR_IN_ZIP, MAFFT_TOOLS, mafftLayout } from "../../core/mafft-layer.ts";
 import { REPO_ROOT } from "../../infra/paths.ts";
+import { digestFile } from "./sha256.ts";
 
 const exec = promisify(execFile);
 
@@ -65,12 +65,6 @@ function fixedTime(): Date {
   return epoch !== undefined && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date("2000-01-01T00:00:00Z");
 }
 
-async function sha256File(file: string, algorithm = "sha256"): Promise<string> {
-  const hash = createHash(algorithm);
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
-
 async function tool(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
   try {
     const { stdout } = await exec(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, maxBuffer: 64 * 1024 * 1024 });
@@ -108,7 +102,7 @@ export async function fetchDebs(names: string[], cacheDir: string, log: (l: stri
     const version = decodeURIComponent(file.split("_")[1] ?? "");
     const target = path.join(cacheDir, file);
     const algorithm = algo === "SHA512" ? "sha512" : "sha256";
-    if (!existsSync(target) || (await sha256File(target, algorithm)) !== digest) {
+    if (!existsSync(target) || (await digestFile(target, algorithm)) !== digest) {
       log(`downloading ${name} ${version}`);
       // Download beside the cache, then rename: parallel builds never see a half-written package.
       const dl = await mkdtemp(path.join(cacheDir, ".download-"));
@@ -116,7 +110,7 @@ export async function fetchDebs(names: string[], cacheDir: string, log: (l: stri
         await tool("apt-get", ["download", `${name}=${version}`], { cwd: dl });
         const got = path.join(dl, file);
         if (!existsSync(got)) throw new LayerBuildError(`apt-get download ${name}=${version} did not produce ${file}`);
-        if ((await sha256File(got, algorithm)) !== digest) throw new LayerBuildError(`${file} does not match the archive's ${algo} checksum`);
+        if ((await digestFile(got, algorithm)) !== digest) throw new LayerBuildError(`${file} does not match the archive's ${algo} checksum`);
         await rename(got, target);
       } finally {
         await rm(dl, { recursive: true, force: true });
@@ -124,7 +118,7 @@ export async function fetchDebs(names: string[], cacheDir: string, log: (l: stri
     } else {
       log(`using cached ${file}`);
     }
-    out.push({ name, version, file: target, sha256: algorithm === "sha256" ? digest : await sha256File(target) });
+    out.push({ name, version, file: target, sha256: algorithm === "sha256" ? digest : await digestFile(target) });
   }
   for (const n of names) if (!out.some((p) => p.name === n)) throw new LayerBuildError(`apt-get did not offer the package ${n} (run apt-get update)`);
   return out;
@@ -166,7 +160,7 @@ async function mafftFromTarball(tgz: string, work: string): Promise<MafftFiles> 
     copyright: license === undefined ? undefined : path.join(dir, top, license),
     version: await scriptVersion(path.join(root, "bin", "mafft")),
     source: `upstream portable package ${path.basename(tgz)}`,
-    sha256: await sha256File(tgz),
+    sha256: await digestFile(tgz),
   };
 }
 
@@ -257,7 +251,7 @@ export async function buildMafftLayer(opts: LayerBuildOptions = {}): Promise<Lay
     const result: LayerBuildResult = {
       zip: out,
       bytes: (await stat(out)).size,
-      sha256: await sha256File(out),
+      sha256: await digestFile(out),
       mafftVersion: mafft.version,
       mafftSource: mafft.source,
       busyboxVersion: busyboxDeb.version,

@@ -11,14 +11,14 @@
  * A second call with nothing changed only checks and returns.
  */
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
-import { createReadStream, existsSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { access, constants, mkdir, readFile, readlink, realpath, rename, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { resolveConfig } from "../../core/config.ts";
 import { MAFFT_DIR_IN_ZIP, mafftLayout } from "../../core/mafft-layer.ts";
 import { REPO_ROOT } from "../../infra/paths.ts";
+import { digestFile } from "./sha256.ts";
 
 const run = promisify(execFile);
 
@@ -46,12 +46,6 @@ export async function prepareLocalMafft(stateDir: string, opts: PrepareOptions =
   return fromMachine(stateDir, opts.searchPath ?? process.env["PATH"] ?? "");
 }
 
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
-
 async function helperVersion(binaries: string): Promise<string> {
   try {
     const { stdout } = await run(path.join(binaries, "version"), [], { timeout: 10_000 });
@@ -62,7 +56,7 @@ async function helperVersion(binaries: string): Promise<string> {
 }
 
 async function fromZip(zip: string, stateDir: string): Promise<LocalMafft> {
-  const hash = (await sha256File(zip)).slice(0, 16);
+  const hash = (await digestFile(zip)).slice(0, 16);
   const dest = path.join(stateDir, "mafft-layer", `zip-${hash}`);
   const root = path.join(dest, MAFFT_DIR_IN_ZIP);
   const shown = path.relative(process.cwd(), zip) || zip;
