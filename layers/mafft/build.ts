@@ -32,6 +32,11 @@ export class LayerBuildError extends Error {
   override name = "LayerBuildError";
 }
 
+/** The package given with --from is missing or is not MAFFT's portable package: the user's input, exit 2. */
+export class LayerInputError extends LayerBuildError {
+  override name = "LayerInputError";
+}
+
 export interface LayerBuildOptions {
   /** Where the zip goes (default: the configured `mafft.layerZip`). */
   out?: string;
@@ -142,17 +147,26 @@ async function mafftFromDeb(deb: PackageInfo, work: string): Promise<MafftFiles>
   return { script, binaries, copyright: path.join(dir, "usr/share/doc/mafft/copyright"), version: await scriptVersion(script), source: `Debian package ${path.basename(deb.file)}`, sha256: deb.sha256 };
 }
 
+function checkTarballExists(tgz: string): void {
+  if (!existsSync(tgz)) throw new LayerInputError(`${tgz} does not exist; download the portable package (mafft-<version>-linux.tgz) from https://mafft.cbrc.jp/alignment/software/`);
+}
+
 async function mafftFromTarball(tgz: string, work: string): Promise<MafftFiles> {
-  if (!existsSync(tgz)) throw new LayerBuildError(`${tgz} does not exist; download the portable package (mafft-<version>-linux.tgz) from https://mafft.cbrc.jp/alignment/software/`);
+  checkTarballExists(tgz);
   const dir = path.join(work, "mafft-tgz");
   await mkdir(dir);
-  await tool("tar", ["-xzf", tgz, "-C", dir]);
+  try {
+    await tool("tar", ["-xzf", tgz, "-C", dir]);
+  } catch (e) {
+    if (!(e instanceof LayerBuildError) || /not installed/.test(e.message)) throw e;
+    throw new LayerInputError(`${path.basename(tgz)} is not a gzipped tarball (${e.message.replace(/^.*? failed: /, "tar says: ")}); give MAFFT's portable package, mafft-<version>-linux.tgz`);
+  }
   // mafft-linux64/mafftdir/{bin/mafft, libexec/} (mafft.bat sets MAFFT_BINARIES to the latter).
   const top = (await readdir(dir)).find((d) => existsSync(path.join(dir, d, "mafftdir", "bin", "mafft")));
-  if (top === undefined) throw new LayerBuildError(`${path.basename(tgz)} is not MAFFT's portable package (no mafft-linux64/mafftdir/bin/mafft inside)`);
+  if (top === undefined) throw new LayerInputError(`${path.basename(tgz)} is not MAFFT's portable package (no mafft-linux64/mafftdir/bin/mafft inside)`);
   const root = path.join(dir, top, "mafftdir");
   const binaries = path.join(root, "libexec");
-  if (!existsSync(path.join(binaries, "version"))) throw new LayerBuildError(`${path.basename(tgz)} has no mafftdir/libexec/version helper`);
+  if (!existsSync(path.join(binaries, "version"))) throw new LayerInputError(`${path.basename(tgz)} has no mafftdir/libexec/version helper`);
   const license = (await readdir(path.join(dir, top))).find((f) => /^(license|copying|copyright)/i.test(f));
   return {
     script: path.join(root, "bin", "mafft"),
@@ -204,6 +218,8 @@ export async function buildMafftLayer(opts: LayerBuildOptions = {}): Promise<Lay
   const log = opts.log ?? (() => undefined);
   const out = path.resolve(REPO_ROOT, opts.out ?? resolveConfig({ env: process.env }).mafft.layerZip);
   const cacheDir = path.resolve(REPO_ROOT, opts.cacheDir ?? "layers/mafft/cache");
+  // Before any download: a mistyped --from should fail at once.
+  if (opts.from !== undefined) checkTarballExists(path.resolve(opts.from));
   const work = await mkdtemp(path.join(tmpdir(), "mafft-layer-"));
   try {
     const debs = await fetchDebs(opts.from === undefined ? ["mafft", "busybox-static"] : ["busybox-static"], cacheDir, log);
@@ -246,8 +262,15 @@ export async function buildMafftLayer(opts: LayerBuildOptions = {}): Promise<Lay
     const tmpZip = path.join(work, "layer.zip");
     await zipSorted(tree, entries, tmpZip);
     await mkdir(path.dirname(out), { recursive: true });
-    await copyFile(tmpZip, `${out}.partial`);
-    await rename(`${out}.partial`, out);
+    // Beside the destination, then renamed: a reader never sees half a zip, and a failure leaves none.
+    const partial = `${out}.partial-${process.pid}`;
+    try {
+      await copyFile(tmpZip, partial);
+      await rename(partial, out);
+    } catch (e) {
+      await rm(partial, { force: true });
+      throw e;
+    }
     const result: LayerBuildResult = {
       zip: out,
       bytes: (await stat(out)).size,
@@ -315,7 +338,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     process.stderr.write(`build:layer: ${e instanceof LayerBuildError ? e.message : (e as Error).stack}\n`);
-    return 1;
+    return e instanceof LayerInputError ? 2 : 1;
   }
 }
 

@@ -12,12 +12,14 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAFFT_DIR_IN_ZIP, MAFFT_LAYER_ROOT, MAFFT_TOOLS, mafftLayout, mafftProcessEnv } from "../../core/mafft-layer.ts";
-import { buildMafftLayer, type LayerBuildResult } from "../../layers/mafft/build.ts";
+import { buildMafftLayer, LayerInputError, type LayerBuildResult } from "../../layers/mafft/build.ts";
+import { REPO_ROOT } from "../../infra/paths.ts";
 import { prepareLocalMafft } from "../../layers/mafft/local.ts";
 import { locateMafft, runMafft } from "../../functions/aligner/mafft-runner.ts";
 import { DATA } from "./harness.ts";
 
 const run = promisify(execFile);
+const BUILD_SCRIPT = path.join(REPO_ROOT, "layers", "mafft", "build.ts");
 
 let work: string;
 let layer: LayerBuildResult;
@@ -164,6 +166,34 @@ describe("the upstream portable package (--from)", () => {
     await run("tar", ["-czf", bogus, "-C", path.join(work, "bogus"), "x"]);
     await expect(buildMafftLayer({ from: bogus, out: path.join(work, "bogus.zip") })).rejects.toThrow("bogus.tgz is not MAFFT's portable package (no mafft-linux64/mafftdir/bin/mafft inside)");
     await expect(buildMafftLayer({ from: path.join(work, "missing.tgz"), out: path.join(work, "bogus.zip") })).rejects.toThrow(/missing\.tgz does not exist; download the portable package/);
+    const text = path.join(work, "notes.tgz");
+    await writeFile(text, "not a tarball\n");
+    await expect(buildMafftLayer({ from: text, out: path.join(work, "bogus.zip") })).rejects.toThrow(
+      /^notes\.tgz is not a gzipped tarball \(tar says: .*\); give MAFFT's portable package, mafft-<version>-linux\.tgz$/,
+    );
+    await expect(buildMafftLayer({ from: text, out: path.join(work, "bogus.zip") })).rejects.toBeInstanceOf(LayerInputError);
+    expect(existsSync(path.join(work, "bogus.zip"))).toBe(false);
+    expect((await readdir(work)).filter((f) => f.includes(".partial"))).toEqual([]);
+  }, 60_000);
+
+  it("npm run build:layer: exit 2 and one line for a bad --from or flag, 0 for --help", async () => {
+    const cli = async (...args: string[]) => {
+      const r = await run(process.execPath, ["--import", "tsx", BUILD_SCRIPT, ...args], { cwd: REPO_ROOT }).then(
+        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+      );
+      return r;
+    };
+    const missing = await cli("--from", path.join(work, "missing.tgz"), "--out", path.join(work, "cli.zip"));
+    expect(missing).toMatchObject({ code: 2, stdout: "" });
+    expect(missing.stderr).toBe(`build:layer: ${path.join(work, "missing.tgz")} does not exist; download the portable package (mafft-<version>-linux.tgz) from https://mafft.cbrc.jp/alignment/software/\n`);
+    const flag = await cli("--form", "x.tgz");
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/^Unknown option '--form'[^\n]*\n\nUsage: npm run build:layer/);
+    const help = await cli("--help");
+    expect(help).toMatchObject({ code: 0, stderr: "" });
+    expect(help.stdout).toMatch(/^Usage: npm run build:layer/);
+    expect(existsSync(path.join(work, "cli.zip"))).toBe(false);
   }, 60_000);
 });
 
