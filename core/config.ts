@@ -201,6 +201,13 @@ function knob<T>(k: Knob<T>): Knob<T> {
   return k;
 }
 
+/** The environment variable of a setting, for messages that say what to change. Throws on an unknown key. */
+export function knobEnv(key: string): string {
+  const k = (KNOBS as readonly Knob<unknown>[]).find((x) => x.key === key);
+  if (k === undefined) throw new Error(`there is no setting '${key}' in core/config.ts`);
+  return k.env;
+}
+
 export interface ConfigSources {
   /** Usually process.env. */
   env?: Record<string, string | undefined>;

@@ -14,7 +14,7 @@
 import { tmpdir } from "node:os";
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Context, S3Event } from "aws-lambda";
-import { resolveConfig } from "../../core/config.ts";
+import { knobEnv, resolveConfig } from "../../core/config.ts";
 import { RESOURCE_ENV, requireEnv } from "../../core/function-env.ts";
 import { formatMafftArgs, validateMafftArgs } from "../../core/mafft-args.ts";
 import { mafftRootFrom } from "../../core/mafft-layer.ts";
@@ -31,7 +31,7 @@ function getAligner(): AlignerHandler {
     const env = process.env;
     const config = resolveConfig({ env });
     const defaults = validateMafftArgs(config.mafft.defaultArgs);
-    if (!defaults.ok) throw new Error(`ALIGNER_MAFFT_ARGS '${formatMafftArgs(config.mafft.defaultArgs)}' is not allowed: ${defaults.reason}`);
+    if (!defaults.ok) throw new Error(`${knobEnv("mafft.defaultArgs")} '${formatMafftArgs(config.mafft.defaultArgs)}' is not allowed: ${defaults.reason}`);
     aligner = createAligner({
       s3: s3Client({ env }),
       logger,

@@ -7,6 +7,7 @@ import { mkdtemp, rm, statfs } from "node:fs/promises";
 import path from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { Logger } from "@aws-lambda-powertools/logger";
+import { knobEnv } from "../../core/config.ts";
 import { compareAlignment, FastaScanner } from "../../core/fasta.ts";
 import { jobEventFields, jobEventMessage, type JobEvent } from "../../core/job-events.ts";
 import { formatMafftArgs, keepsAnySymbol, MAFFT_ARGS_METADATA_KEY, parseMafftArgs, reordersOutput } from "../../core/mafft-args.ts";
@@ -44,6 +45,14 @@ export interface JobInput {
   size: number | undefined;
 }
 
+/** The settings a failure tells the user to raise, by their variables (defined in core/config.ts). */
+const RAISE = {
+  maxInputBytes: knobEnv("input.maxBytes"),
+  timeout: knobEnv("aligner.timeoutSeconds"),
+  memory: knobEnv("aligner.memoryMb"),
+  scratch: knobEnv("aligner.ephemeralStorageMb"),
+};
+
 /**
  * /tmp a job needs, from its input size: the input, the alignment (gaps make it larger, about
  * 1.5x for typical protein families) and MAFFT's temporary files (about the input again), plus
@@ -63,7 +72,7 @@ export async function runJob(job: JobInput, ctx: JobContext): Promise<void> {
   const { settings, logger } = ctx;
   const { key } = job;
   const tooLarge = (bytes: number) =>
-    new JobFailure("InputTooLarge", `${key} is ${formatBytes(bytes)}, more than the aligner's limit of ${formatBytes(settings.maxInputBytes)}; split it into smaller files, or raise ALIGNER_MAX_INPUT_BYTES.`);
+    new JobFailure("InputTooLarge", `${key} is ${formatBytes(bytes)}, more than the aligner's limit of ${formatBytes(settings.maxInputBytes)}; split it into smaller files, or raise ${RAISE.maxInputBytes}.`);
   if (job.size !== undefined && job.size > settings.maxInputBytes) throw tooLarge(job.size);
   let outputKey: string;
   try {
@@ -139,14 +148,14 @@ export async function runJob(job: JobInput, ctx: JobContext): Promise<void> {
     if (run.timedOut) {
       throw new JobFailure(
         "MafftTimeout",
-        `MAFFT did not finish aligning ${key} in the time the function had left (it was stopped ${Math.round(settings.killMarginMs / 1000)} s before the Lambda timeout, after ${(run.durationMs / 1000).toFixed(1)} s); choose faster options such as --retree 1 --maxiterate 0, or raise ALIGNER_TIMEOUT_SECONDS.`,
+        `MAFFT did not finish aligning ${key} in the time the function had left (it was stopped ${Math.round(settings.killMarginMs / 1000)} s before the Lambda timeout, after ${(run.durationMs / 1000).toFixed(1)} s); choose faster options such as --retree 1 --maxiterate 0, or raise ${RAISE.timeout}.`,
       );
     }
     const complaint = mafftInputComplaint(tail);
     if (run.exitCode !== 0) {
       if (complaint !== undefined) throw new JobFailure("InvalidInput", `${key} ${complaint}.`);
       const how = run.signal !== null ? `was killed by ${run.signal}${run.signal === "SIGKILL" ? " (out of memory?)" : ""}` : `exited with status ${run.exitCode}`;
-      throw new JobFailure("MafftFailed", `MAFFT ${how} while aligning ${key}${lastWords(tail)}; check the input and arguments, or raise ALIGNER_MEMORY_MB.`);
+      throw new JobFailure("MafftFailed", `MAFFT ${how} while aligning ${key}${lastWords(tail)}; check the input and arguments, or raise ${RAISE.memory}.`);
     }
 
     const outScanner = new FastaScanner({ symbols: "printable", uniqueNames: false, minRecords: 1 });
@@ -185,7 +194,7 @@ async function checkScratchSpace(key: string, bytes: number, tmpDir: string): Pr
   if (needed > free) {
     throw new JobFailure(
       "InputTooLarge",
-      `${key} (${formatBytes(bytes)}) needs about ${formatBytes(needed)} of scratch space but only ${formatBytes(free)} is free in ${tmpDir}; raise ALIGNER_EPHEMERAL_STORAGE_MB or split the input.`,
+      `${key} (${formatBytes(bytes)}) needs about ${formatBytes(needed)} of scratch space but only ${formatBytes(free)} is free in ${tmpDir}; raise ${RAISE.scratch} or split the input.`,
     );
   }
 }
