@@ -181,6 +181,9 @@ export interface RunResult {
   durationMs: number;
 }
 
+/** The longest delay setTimeout honours (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** SIGKILL to a process group started with `detached: true` (and so everything its leader started). */
 function killGroup(pid: number | undefined): void {
   try {
@@ -210,10 +213,15 @@ export async function runMafft(opts: RunOptions): Promise<RunResult> {
         detached: true,
       });
       let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        killGroup(child.pid);
-      }, opts.timeLimitMs);
+      const timer = setTimeout(
+        () => {
+          timedOut = true;
+          killGroup(child.pid);
+        },
+        // Node fires a longer delay after 1 ms (TimeoutOverflowWarning): a context that reports a far
+        // deadline would otherwise kill MAFFT at once.
+        Math.min(opts.timeLimitMs, MAX_TIMER_MS),
+      );
       child.on("error", (e) => {
         clearTimeout(timer);
         reject(new MafftUnavailableError(`MAFFT could not be started: ${e.message}`));

@@ -95,6 +95,19 @@ describe("locating MAFFT", () => {
   });
 });
 
+describe("time limits", () => {
+  it("a deadline further away than a timer can hold (2^40 ms) does not stop MAFFT at once", async () => {
+    const env = await h.environment();
+    await h.put("far-deadline.fasta", dna);
+    const { logs, error } = await env.invoke(s3Event([{ key: "far-deadline.fasta", size: dna.length }]), { remainingMs: 2 ** 40 });
+    expect(error).toBeUndefined();
+    expect(jobEvents(logs).map((l) => [l["jobEvent"], l["errorType"]])).toEqual([
+      ["accepted", undefined],
+      ["succeeded", undefined],
+    ]);
+  });
+});
+
 describe("a MAFFT that does not answer", () => {
   it("hangs on --version: the self-test gives up, kills what the script started, and says why", async () => {
     const root = path.join(scratch, "hangs", "mafft");
