@@ -14,7 +14,7 @@
  */
 import { spawn } from "node:child_process";
 import { constants } from "node:fs";
-import { access, chmod, cp, lstat, open, readdir, rm } from "node:fs/promises";
+import { access, chmod, cp, lstat, open, readdir, rm, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { mafftLayout, mafftProcessEnv, type MafftLayout } from "../../core/mafft-layer.ts";
@@ -200,8 +200,15 @@ export async function runMafft(opts: RunOptions): Promise<RunResult> {
   // folder (opened for appending, as the script's own `>>` does) and is read while it grows.
   const stderrFile = path.join(opts.workDir, "mafft.stderr");
   const out = await open(opts.outputFile, "w");
-  const err = await open(stderrFile, "a");
-  const follower = await followFile(stderrFile, opts.onStderr);
+  let err: FileHandle | undefined;
+  let follower: { stop: () => Promise<void> } | undefined;
+  try {
+    err = await open(stderrFile, "a");
+    follower = await followFile(stderrFile, opts.onStderr);
+  } catch (e) {
+    await Promise.all([out.close(), err?.close()]);
+    throw e;
+  }
   const started = performance.now();
   try {
     return await new Promise<RunResult>((resolve, reject) => {
@@ -234,8 +241,12 @@ export async function runMafft(opts: RunOptions): Promise<RunResult> {
       });
     });
   } finally {
-    await Promise.all([out.close(), err.close()]);
-    await follower.stop();
+    try {
+      await Promise.all([out.close(), err.close()]);
+    } finally {
+      // Always: the follower's interval timer would otherwise keep running in the warm environment.
+      await follower.stop();
+    }
   }
 }
 
@@ -264,11 +275,14 @@ async function followFile(file: string, onText: (text: string) => void): Promise
   return {
     async stop() {
       clearInterval(tick);
-      await reading;
-      await readNew();
-      const rest = decoder.end();
-      if (rest !== "") onText(rest);
-      await fd.close();
+      try {
+        await reading;
+        await readNew();
+        const rest = decoder.end();
+        if (rest !== "") onText(rest);
+      } finally {
+        await fd.close();
+      }
     },
   };
 }

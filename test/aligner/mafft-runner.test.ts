@@ -15,7 +15,7 @@ import { alignerEnvironment } from "../../core/function-env.ts";
 import { readJobEvent } from "../../core/job-events.ts";
 import { MAFFT_ROOT_ENV, mafftLayout } from "../../core/mafft-layer.ts";
 import { bundleFunction } from "../../infra/bundle.ts";
-import { locateMafft, MafftUnavailableError } from "../../functions/aligner/mafft-runner.ts";
+import { locateMafft, MafftUnavailableError, runMafft } from "../../functions/aligner/mafft-runner.ts";
 import { DATA, INPUT_BUCKET, jobEvents, OUTPUT_BUCKET, s3Event, startHarness, type Harness } from "./harness.ts";
 
 const run = promisify(execFile);
@@ -105,6 +105,21 @@ describe("time limits", () => {
       ["accepted", undefined],
       ["succeeded", undefined],
     ]);
+  });
+});
+
+describe("the runner's own files", () => {
+  it("are closed when the stderr consumer throws, and the error reaches the caller", async () => {
+    const mafft = await locateMafft({ root: await fakeLayer("talks", `echo "progress" >&2; cat "$in"`), tmpDir: scratch });
+    const work = await mkdtemp(path.join(scratch, "consumer-"));
+    await writeFile(path.join(work, "in.fasta"), dna);
+    const broken = () => {
+      throw new Error("consumer failed");
+    };
+    await expect(
+      runMafft({ mafft, args: [], inputFile: path.join(work, "in.fasta"), outputFile: path.join(work, "out.fasta"), workDir: work, tmpDir: scratch, timeLimitMs: 30_000, onStderr: broken }),
+    ).rejects.toThrow("consumer failed");
+    expect(await openFilesUnder(work)).toEqual([]);
   });
 });
 
