@@ -94,6 +94,28 @@ describe("aligner: good inputs", () => {
     expect(logs.filter((l) => l.level === "WARN").map((l) => l["omittedMetadata"])).toEqual([[OUTPUT_METADATA.inputKey]]);
   });
 
+  it("a record that fails does not stop the next one of the same event", async () => {
+    const env = await h.environment();
+    const dna = await readFile(path.join(DATA, "dna-small.fasta"), "utf8");
+    await h.put("mixed/one.fasta", ">only\nACGT\n");
+    await h.put("mixed/good.fasta", dna);
+    const { logs, error } = await env.invoke(
+      s3Event([
+        { key: "mixed/one.fasta", size: 11 },
+        { key: "mixed/good.fasta", size: dna.length },
+      ]),
+    );
+    expect(error).toBeUndefined();
+    expect(jobEvents(logs).map((l) => [l["jobEvent"], l["inputKey"] ?? l["outputKey"]])).toEqual([
+      ["failed", "mixed/one.fasta"],
+      ["accepted", "mixed/good.fasta"],
+      ["succeeded", "mixed/good.aligned.fasta"],
+    ]);
+    expect(await h.getOutput("mixed/one.aligned.fasta")).toBeUndefined();
+    expect((await h.getOutput("mixed/good.aligned.fasta"))?.body.match(/^>/gm)).toHaveLength(5);
+    expect(await env.leftovers()).toEqual([]);
+  });
+
   it("uses the MAFFT arguments a job asks for in its metadata", async () => {
     const env = await h.environment();
     await h.put("ginsi.fasta", sample, { "mafft-args": "--globalpair  --maxiterate=1000" });
