@@ -142,6 +142,28 @@ describe("aligner: failures that Lambda retries", () => {
     expect(await offline.leftovers()).toEqual([]);
   });
 
+  it("one record failing transiently: the others still run, then the invocation throws", async () => {
+    const client = h.s3.client({ maxAttempts: 1 });
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Key?: string };
+        if (context.commandName === "GetObjectCommand" && input.Key === "flaky.fasta") throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+        return next(args);
+      },
+      { step: "initialize", name: "flakyGet" },
+    );
+    const flaky = await h.environment({ s3: client });
+    const dna = await readFile(path.join(DATA, "dna-small.fasta"), "utf8");
+    await h.put("flaky.fasta", dna);
+    await h.put("steady.fasta", dna);
+    const { logs, error } = await flaky.invoke(s3Event(["flaky.fasta", "steady.fasta"].map((key) => ({ key, size: dna.length }))));
+    expect(String(error)).toMatch(/socket hang up/);
+    expect(jobEvents(logs).map((l) => l["jobEvent"])).toEqual(["accepted", "succeeded"]);
+    expect(logs.some((l) => l.level === "ERROR" && l.message === "flaky.fasta could not be processed now; Lambda will retry the event")).toBe(true);
+    expect(await h.getOutput("steady.aligned.fasta")).toBeDefined();
+    expect(await flaky.leftovers()).toEqual([]);
+  });
+
   it("no MAFFT layer: the invocation throws a message that names the fix", async () => {
     const broken = await h.environment({ mafftRoot: "/nonexistent/mafft" });
     const { error, logs } = await broken.invoke(s3Event([{ key: "x.fasta", size: 100 }]));
