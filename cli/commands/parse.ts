@@ -9,7 +9,8 @@ import { PARSE_OUTPUT_FIELDS, type JobRecord } from "../../core/jobs-table.ts";
 import { InputError, readLogInput } from "../../core/logs/inputs.ts";
 import { OfflineStatus } from "../../core/status/offline.ts";
 import { CliError, EXIT } from "../errors.ts";
-import { formatTable, paint } from "../output.ts";
+import { colorEnabled, formatTable } from "../output.ts";
+import { paintStatus } from "../../tui/plain.ts";
 
 export function registerParse(program: Command): void {
   program
@@ -47,14 +48,12 @@ export function parseOutput(r: JobRecord): Record<string, unknown> {
   return out;
 }
 
-const STATUS_STYLE = { RUNNING: "cyan", SUCCEEDED: "green", FAILED: "red", TIMED_OUT: "yellow" } as const;
-
 function renderTable(records: JobRecord[]): string {
   if (records.length === 0) return "no requests found";
   const ms = (v: number | undefined) => (v === undefined ? "-" : `${v.toFixed(v < 10 ? 2 : 0)} ms`);
   const rows = records.map((r) => [
     r.requestId,
-    paint(STATUS_STYLE[r.status], r.status),
+    paintStatus(r.status, colorEnabled()),
     r.coldStart === undefined ? "-" : r.coldStart ? "cold" : "warm",
     r.startedAt ?? "-",
     ms(r.durationMs),
