@@ -14,7 +14,7 @@
  */
 import { spawn } from "node:child_process";
 import { constants } from "node:fs";
-import { access, chmod, cp, lstat, open, readdir, rm, type FileHandle } from "node:fs/promises";
+import { access, chmod, cp, lstat, open, readdir, readFile, rm, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { mafftLayout, mafftProcessEnv, type MafftLayout } from "../../core/mafft-layer.ts";
@@ -181,6 +181,37 @@ export interface RunResult {
   durationMs: number;
 }
 
+/** How long to wait for killed helpers to be gone (they go in milliseconds; this only bounds a stuck one). */
+const GROUP_GONE_TIMEOUT_MS = 2_000;
+
+/**
+ * Resolves once no live process (zombies do not count: they run nothing and hold no folder) is
+ * left in the process group, or after GROUP_GONE_TIMEOUT_MS. Reads /proc, as Lambda's Linux has;
+ * without it, resolves at once.
+ */
+async function groupGone(pgid: number | undefined): Promise<void> {
+  if (pgid === undefined) return;
+  const until = Date.now() + GROUP_GONE_TIMEOUT_MS;
+  while ((await liveMembers(pgid)) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+}
+
+async function liveMembers(pgid: number): Promise<number> {
+  let pids: string[];
+  try {
+    pids = (await readdir("/proc")).filter((p) => /^\d+$/.test(p));
+  } catch {
+    return 0;
+  }
+  let live = 0;
+  for (const pid of pids) {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so read after the last ')'.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (pgrp === String(pgid) && state !== "Z" && state !== "X") live++;
+  }
+  return live;
+}
+
 /** The longest delay setTimeout honours (2^31 - 1 ms, about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -235,9 +266,11 @@ export async function runMafft(opts: RunOptions): Promise<RunResult> {
       });
       child.on("exit", (code, signal) => {
         clearTimeout(timer);
-        // Helpers MAFFT left behind would keep writing into a folder about to be removed.
+        const durationMs = performance.now() - started;
+        // Helpers MAFFT left behind would keep writing into a folder about to be removed: kill
+        // them, and wait until they are gone (a killed process lives on until it is scheduled).
         killGroup(child.pid);
-        resolve({ exitCode: code, signal, timedOut, durationMs: performance.now() - started });
+        void groupGone(child.pid).then(() => resolve({ exitCode: code, signal, timedOut, durationMs }));
       });
     });
   } finally {
