@@ -69,12 +69,13 @@ type Op<V> = { op: "put"; key: string; value: V } | { op: "del"; key: string };
 
 /**
  * A map whose every change is appended to a file before the call returns. The file is compacted
- * (rewritten with the live entries, then renamed over) on open and whenever it holds many more
- * changes than entries, so a long session does not grow it without bound.
+ * (rewritten with the live entries, then renamed over) on open and whenever it holds more than
+ * 1000 lines and four times as many lines as entries, so a long session does not grow it without bound.
  */
 export class Journal<V> {
   private readonly map = new Map<string, V>();
-  private opsSinceCompaction = 0;
+  /** Lines the file holds: the live entries at the last compaction plus every change since. */
+  private lines = 0;
 
   constructor(private readonly file: string) {
     mkdirSync(path.dirname(file), { recursive: true });
@@ -98,15 +99,16 @@ export class Journal<V> {
     this.changed();
   }
 
+  /** Keeps the file within max(1000, 4 × entries) lines, however the changes came. */
   private changed(): void {
-    if (++this.opsSinceCompaction > 1000 && this.opsSinceCompaction > 4 * this.map.size) this.compact();
+    if (++this.lines > 1000 && this.lines > 4 * this.map.size) this.compact();
   }
 
   private compact(): void {
     const tmp = `${this.file}.${process.pid}.tmp`;
     writeFileSync(tmp, [...this.map].map(([key, value]) => `${JSON.stringify({ op: "put", key, value })}\n`).join(""));
     renameSync(tmp, this.file);
-    this.opsSinceCompaction = 0;
+    this.lines = this.map.size;
   }
 
   values(): V[] {
