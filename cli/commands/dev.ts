@@ -77,32 +77,21 @@ async function runDev(opts: DevOptions): Promise<void> {
   const out = new DevOutput(process.stdout, opts);
   const interactiveView = opts.demo === true && opts.view && opts.json !== true && process.stdout.isTTY === true && process.stdin.isTTY === true;
 
-  out.info("starting the local cloud (bundling the functions, preparing MAFFT, starting the servers)…");
-  let cloud: LocalCloud;
-  try {
-    cloud = await startLocalCloud({
-      stateDir: opts.stateDir,
-      ephemeral: opts.ephemeral === true,
-      ...(opts.demo ? { overrides: demoOverrides(process.env) } : {}),
-      ports,
-      writeEndpointsFile: true,
-      stopGraceMs: grace * 1000,
-      onEvent: (e) => out.event(e),
-    });
-  } catch (err) {
-    if (err instanceof LocalCloudError) throw new CliError(err.message, EXIT.failure);
-    if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") throw new CliError(`a port is already in use (${(err as Error).message}); choose others with --s3-port, --dynamodb-port, --logs-port or leave them free`, EXIT.failure);
-    throw err;
-  }
-  out.banner(cloud, opts.ephemeral === true);
-
+  // Signals are ours from the start: a Ctrl-C while the cloud starts lets it finish starting and
+  // then stops it cleanly, instead of killing the process with servers and folders half made.
   const stop = new AbortController();
   let interrupts = 0;
+  let cloud: LocalCloud | undefined;
   const onSignal = () => {
     interrupts++;
     if (interrupts === 1) {
+      if (!cloud) out.info("interrupted: stopping as soon as the local cloud has started (Ctrl-C again exits at once)");
       stop.abort();
       return;
+    }
+    if (!cloud) {
+      out.info("second interrupt while starting: exiting now");
+      process.exit(EXIT.failure);
     }
     out.info("second interrupt: ending the function processes now (queued events stay for the next start)");
     cloud.killNow();
@@ -110,31 +99,59 @@ async function runDev(opts: DevOptions): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    if (opts.demo) {
-      const uploads = await uploadDemoInputs(cloud);
-      out.uploads(uploads);
-      const target = targetFromLocalEndpoints(cloud.endpoints, path.relative(process.cwd(), cloud.endpointsFile) || cloud.endpointsFile);
-      if (interactiveView) {
-        out.muted = true; // the view owns the screen
-        await runWatch({ target, interactive: true, signal: stop.signal });
-        out.muted = false;
-      } else if (opts.view && opts.json !== true) {
-        out.info("job changes (Ctrl-C stops):");
-        await runWatch({ target, interactive: false, follow: true, signal: stop.signal });
-      } else {
-        await aborted(stop.signal);
-      }
-    } else {
-      out.info("ready; Ctrl-C stops.");
-      await aborted(stop.signal);
+    out.info("starting the local cloud (bundling the functions, preparing MAFFT, starting the servers)…");
+    try {
+      cloud = await startLocalCloud({
+        stateDir: opts.stateDir,
+        ephemeral: opts.ephemeral === true,
+        ...(opts.demo ? { overrides: demoOverrides(process.env) } : {}),
+        ports,
+        writeEndpointsFile: true,
+        stopGraceMs: grace * 1000,
+        onEvent: (e) => out.event(e),
+      });
+    } catch (err) {
+      if (err instanceof LocalCloudError) throw new CliError(err.message, EXIT.failure);
+      if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") throw new CliError(`a port is already in use (${(err as Error).message}); choose others with --s3-port, --dynamodb-port, --logs-port or leave them free`, EXIT.failure);
+      throw err;
     }
-    out.info(`stopping: running invocations get up to ${grace} s, then log deliveries are flushed…`);
-    const started = Date.now();
-    await cloud.stop();
-    out.stopped(cloud, opts.ephemeral === true, Date.now() - started);
+    out.banner(cloud, opts.ephemeral === true);
+    // Whatever happens from here (a failed upload, a view that throws), the cloud stops cleanly:
+    // its function processes end, local.json goes, an ephemeral folder is removed.
+    try {
+      await serve(cloud, opts, out, interactiveView, stop.signal);
+    } finally {
+      out.muted = false;
+      out.info(`stopping: running invocations get up to ${grace} s, then log deliveries are flushed…`);
+      const started = Date.now();
+      await cloud.stop();
+      out.stopped(cloud, opts.ephemeral === true, Date.now() - started);
+    }
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+  }
+}
+
+/** Until Ctrl-C (or the live view is quit): the demo's uploads and view, or just serving. */
+async function serve(cloud: LocalCloud, opts: DevOptions, out: DevOutput, interactiveView: boolean, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return; // interrupted while starting
+  if (!opts.demo) {
+    out.info("ready; Ctrl-C stops.");
+    await aborted(signal);
+    return;
+  }
+  const uploads = await uploadDemoInputs(cloud);
+  out.uploads(uploads);
+  const target = targetFromLocalEndpoints(cloud.endpoints, path.relative(process.cwd(), cloud.endpointsFile) || cloud.endpointsFile);
+  if (interactiveView) {
+    out.muted = true; // the view owns the screen
+    await runWatch({ target, interactive: true, signal });
+  } else if (opts.view && opts.json !== true) {
+    out.info("job changes (Ctrl-C stops):");
+    await runWatch({ target, interactive: false, follow: true, signal });
+  } else {
+    await aborted(signal);
   }
 }
 

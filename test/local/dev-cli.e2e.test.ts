@@ -126,6 +126,38 @@ describe("aligner dev", () => {
   });
 });
 
+describe("aligner dev interrupted", () => {
+  it("stops cleanly on a Ctrl-C that comes while it is still starting", { timeout: 60_000 }, async () => {
+    const cwd = project();
+    const child = spawn(process.execPath, [CLI, "dev", "--ephemeral"], { cwd, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      await new Promise<void>((resolve) =>
+        child.stdout!.on("data", (c: Buffer) => {
+          stdout += c.toString();
+          if (stdout.includes("starting the local cloud")) resolve();
+        }),
+      );
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+      expect(stderr).toBe("");
+      expect(stdout).toMatch(/stopped in \d+\.\d s/);
+      expect(stdout).not.toContain("ready; Ctrl-C stops.");
+      // Nothing left: local.json, the temporary state folder, function processes.
+      expect(existsSync(path.join(cwd, ".aligner", "local.json"))).toBe(false);
+      const state = /state\s+(\S+) \(temporary/.exec(stdout)?.[1];
+      expect(state).toBeDefined();
+      expect(existsSync(path.resolve(cwd, state!))).toBe(false);
+      expect(processesUnder(path.resolve(cwd, state!))).toEqual([]);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+});
+
 const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
 
 describe.runIf(hasTmux)("npm start (aligner dev --demo) on a terminal", () => {
