@@ -31,7 +31,13 @@ export async function startS3rver(buckets: string[]): Promise<LocalS3> {
     vhostBuckets: false,
     configureBuckets: buckets.map((name) => ({ name })),
   });
-  const address = await server.run();
+  let address: Awaited<ReturnType<S3rver["run"]>>;
+  try {
+    address = await server.run();
+  } catch (e) {
+    await rm(directory, { recursive: true, force: true });
+    throw e;
+  }
   const endpoint = `http://127.0.0.1:${address.port}`;
   const clients: S3Client[] = [];
   return {
@@ -53,8 +59,11 @@ export async function startS3rver(buckets: string[]): Promise<LocalS3> {
     },
     async close() {
       for (const c of clients) c.destroy();
-      await server.close();
-      await rm(directory, { recursive: true, force: true });
+      try {
+        await server.close();
+      } finally {
+        await rm(directory, { recursive: true, force: true });
+      }
     },
   };
 }
