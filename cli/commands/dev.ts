@@ -57,8 +57,9 @@ export function registerDev(program: Command): void {
 
 function port(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag} must be a port number from 0 to 65535, got ${JSON.stringify(value)}`);
+  // Digits only: Number() would also take "", " 80" and "0x50".
+  const n = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 0 && n <= 65535)) throw new UsageError(`${flag} must be a port number from 0 to 65535, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -112,7 +113,8 @@ async function runDev(opts: DevOptions): Promise<void> {
       });
     } catch (err) {
       if (err instanceof LocalCloudError) throw new CliError(err.message, EXIT.failure);
-      if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") throw new CliError(`a port is already in use (${(err as Error).message}); choose others with --s3-port, --dynamodb-port, --logs-port or leave them free`, EXIT.failure);
+      // Only a port given on the command line can be taken (the defaults pick a free one).
+      if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") throw new UsageError(`a port is already in use (${(err as Error).message}); choose others with --s3-port, --dynamodb-port, --logs-port or leave them free`);
       throw err;
     }
     out.banner(cloud, opts.ephemeral === true);

@@ -7,6 +7,7 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -115,6 +116,8 @@ describe("aligner dev", () => {
     const badPort = run("dev", "--s3-port", "http");
     expect(badPort.status).toBe(2);
     expect(badPort.stderr).toContain("--s3-port must be a port number from 0 to 65535");
+    expect(run("dev", "--logs-port", "").status).toBe(2);
+    expect(run("dev", "--logs-port", "0x50").status).toBe(2);
     const notLocal = run("failures");
     expect(notLocal.status).toBe(2);
     expect(notLocal.stderr).toContain("only the local cloud's failures can be listed (--local)");
@@ -126,7 +129,22 @@ describe("aligner dev", () => {
   });
 });
 
-describe("aligner dev interrupted", () => {
+describe("aligner dev when something is in the way", () => {
+  it("answers a port that is taken with a usage error, and leaves no local.json behind", { timeout: 60_000 }, async () => {
+    const cwd = project();
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    try {
+      const taken = String((blocker.address() as AddressInfo).port);
+      const r = spawnSync(process.execPath, [CLI, "dev", "--ephemeral", "--dynamodb-port", taken], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: 50_000 });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain("a port is already in use");
+      expect(existsSync(path.join(cwd, ".aligner", "local.json"))).toBe(false);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
   it("stops cleanly on a Ctrl-C that comes while it is still starting", { timeout: 60_000 }, async () => {
     const cwd = project();
     const child = spawn(process.execPath, [CLI, "dev", "--ephemeral"], { cwd, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
