@@ -6,6 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compareAlignment, FastaScanner, validateFasta } from "../../core/fasta.ts";
+import { formatBytes } from "../../core/format-bytes.ts";
 import { JOB_ERROR_TYPES, jobEventFields, jobEventMessage, readJobEvent, type JobEvent } from "../../core/job-events.ts";
 import { parseLogEvent } from "../../core/logs/parse.ts";
 import { formatMafftArgs, keepsAnySymbol, MAFFT_OPTIONS, MAX_MAFFT_ARG_TOKENS, parseMafftArgs, reordersOutput, validateMafftArgs } from "../../core/mafft-args.ts";
@@ -261,6 +262,21 @@ describe("keys", () => {
         expect(decodeEventKey(encodeEventKey(key))).toBe(key);
       }),
     );
+  });
+});
+
+describe("byte counts", () => {
+  it("read in the largest unit under 1024, as shown", () => {
+    expect([0, 1023, 1024, 16_594, 1024 * 1024 - 1, 100 * 1024 * 1024, 1024 ** 3 - 1, 2 ** 50].map(formatBytes)).toEqual([
+      "0 bytes",
+      "1023 bytes",
+      "1.0 KiB",
+      "16.2 KiB",
+      "1.0 MiB",
+      "100 MiB",
+      "1.0 GiB",
+      "1024 TiB",
+    ]);
   });
 });
 
