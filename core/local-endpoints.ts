@@ -2,6 +2,8 @@
  * `.aligner/local.json`: written by `aligner dev` when the embedded local cloud is up, read by
  * every other `aligner ... --local` command to find it.
  */
+import type { FunctionId } from "./names.ts";
+
 export const LOCAL_STATE_DIR = ".aligner";
 export const LOCAL_ENDPOINTS_FILE = "local.json";
 
@@ -29,6 +31,11 @@ export interface LocalEndpoints {
    * the record Lambda sends to an on-failure destination. `aligner failures --local` reads it.
    */
   failureStore: string;
+  /**
+   * The queue names the files of `failureStore` are named after (the cloud's own, which another
+   * shell's ALIGNER_PREFIX may not give). Absent in files written before it was added.
+   */
+  failureQueues?: Record<FunctionId, string>;
 }
 
 export function isLocalEndpoints(value: unknown): value is LocalEndpoints {

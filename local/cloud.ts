@@ -321,6 +321,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         logProcessorLogGroup: names.logGroups.logProcessor,
       },
       failureStore: dirs.failures,
+      failureQueues: { ...names.failureQueues },
     };
     if (options.writeEndpointsFile) {
       mkdirSync(endpointsDir, { recursive: true });

@@ -13,7 +13,7 @@ import { isLocalEndpoints, LOCAL_ENDPOINTS_FILE, LOCAL_STATE_DIR } from "../../c
 import { decodeAwslogsData, PayloadError } from "../../core/logs/payload.ts";
 import { decodeEventKey } from "../../core/s3-event-key.ts";
 import { resourceNames, type FunctionId } from "../../core/names.ts";
-import { readFailures, type DestinationRecord } from "../../local/lambda/failures.ts";
+import { failureFile, readFailures, type DestinationRecord } from "../../local/lambda/failures.ts";
 import { CliError, EXIT, UsageError } from "../errors.ts";
 import { formatTable, paint } from "../output.ts";
 import { findLocalEndpointsFile } from "../target.ts";
@@ -50,10 +50,11 @@ export function registerFailures(program: Command): void {
         const queues = fns.map((f) => names.failureQueues[f]).join(" and ");
         throw new UsageError(`only the local cloud's failures can be listed (--local); in AWS they are messages of the SQS queue(s) ${queues}`);
       }
-      const dir = failureStoreDir();
+      const store = failureStore(names.failureQueues);
+      const dir = store.dir;
       let rows: { fn: FunctionId; record: DestinationRecord }[] = [];
       for (const fn of fns) {
-        for (const record of readFailures(path.join(dir, `${names.failureQueues[fn]}.jsonl`))) rows.push({ fn, record });
+        for (const record of readFailures(failureFile(dir, store.queues[fn]))) rows.push({ fn, record });
       }
       rows.sort((a, b) => (a.record.timestamp < b.record.timestamp ? -1 : a.record.timestamp > b.record.timestamp ? 1 : 0));
       if (limit > 0) rows = rows.slice(-limit);
@@ -71,12 +72,15 @@ export function registerFailures(program: Command): void {
 
 const label = (fn: FunctionId) => (fn === "aligner" ? "aligner" : "log-processor");
 
-/** The folder named by local.json (or the default one beside it). */
-function failureStoreDir(): string {
+/**
+ * The folder named by local.json and the queue names the cloud used (or, with no local.json,
+ * the default folder and the names this shell's configuration gives).
+ */
+function failureStore(configured: Record<FunctionId, string>): { dir: string; queues: Record<FunctionId, string> } {
   const file = findLocalEndpointsFile(process.cwd());
   if (!file) {
     const fallback = path.resolve(LOCAL_STATE_DIR, "failures");
-    if (existsSync(fallback)) return fallback;
+    if (existsSync(fallback)) return { dir: fallback, queues: configured };
     throw new CliError(`no local cloud found: ${LOCAL_STATE_DIR}/${LOCAL_ENDPOINTS_FILE} does not exist here or above; start one with aligner dev`, EXIT.failure);
   }
   let content: unknown;
@@ -86,7 +90,7 @@ function failureStoreDir(): string {
     throw new CliError(`${file} is not valid JSON; restart the local cloud with aligner dev`, EXIT.failure);
   }
   if (!isLocalEndpoints(content)) throw new CliError(`${file} is not a local cloud file this version understands; restart the local cloud with aligner dev`, EXIT.failure);
-  return content.failureStore;
+  return { dir: content.failureStore, queues: content.failureQueues ?? configured };
 }
 
 /** What the failed event was about: the input object, or the log stream of a payload. */

@@ -56,7 +56,7 @@ export class FailureStore {
   }
 
   fileFor(queueName: string): string {
-    return path.join(this.dir, `${queueName}.jsonl`);
+    return failureFile(this.dir, queueName);
   }
 
   put(queueName: string, record: DestinationRecord): void {
@@ -66,6 +66,11 @@ export class FailureStore {
   read(queueName: string): DestinationRecord[] {
     return readFailures(this.fileFor(queueName));
   }
+}
+
+/** The file of a store folder that holds one queue's records. */
+export function failureFile(dir: string, queueName: string): string {
+  return path.join(dir, `${queueName}.jsonl`);
 }
 
 export function readFailures(file: string): DestinationRecord[] {

@@ -9,12 +9,13 @@ import { afterAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createServer, type AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { isLocalEndpoints, type LocalEndpoints } from "../../core/local-endpoints.ts";
+import { destinationRecord, FailureStore } from "../../local/lambda/failures.ts";
 import { s3Client } from "../../shared/aws-clients.ts";
 import { sample } from "../helpers/local-cloud.ts";
 
@@ -126,6 +127,33 @@ describe("aligner dev", () => {
     const none = run("failures", "--local");
     expect(none.status).toBe(1);
     expect(none.stderr).toContain("no local cloud found");
+  });
+});
+
+describe("aligner failures --local", () => {
+  it("reads the files the running cloud named, whatever this shell's ALIGNER_PREFIX says", () => {
+    const cwd = project();
+    const failures = path.join(cwd, ".aligner", "failures");
+    const store = new FailureStore(failures);
+    const record = destinationRecord({ requestId: "3f1e2d4c-0000-4000-8000-000000000001", functionArn: "arn:aws:lambda:us-east-1:000000000000:function:lab-aligner", condition: "RetriesExhausted", invokeCount: 3, payload: { Records: [] }, lastError: undefined });
+    store.put("lab-aligner-failures", record);
+    const endpoints: LocalEndpoints = {
+      version: 1,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      region: "us-east-1",
+      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+      endpoints: { s3: "http://127.0.0.1:1", dynamodb: "http://127.0.0.1:1", logs: "http://127.0.0.1:1" },
+      resources: { inputBucket: "lab-input", outputBucket: "lab-output", jobsTable: "lab-jobs", alignerFunction: "lab-aligner", logProcessorFunction: "lab-log-processor", alignerLogGroup: "/aws/lambda/lab-aligner", logProcessorLogGroup: "/aws/lambda/lab-log-processor" },
+      failureStore: failures,
+      failureQueues: { aligner: "lab-aligner-failures", logProcessor: "lab-log-processor-failures" },
+    };
+    writeFileSync(path.join(cwd, ".aligner", "local.json"), JSON.stringify(endpoints));
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
+    delete env["ALIGNER_PREFIX"]; // the default prefix would name lambda-aligner-aligner-failures
+    const r = spawnSync(process.execPath, [CLI, "failures", "--local", "--json"], { cwd, encoding: "utf8", env });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim().split("\n").map((l) => JSON.parse(l) as unknown)).toEqual([{ function: "aligner", ...record }]);
   });
 });
 
