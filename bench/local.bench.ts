@@ -23,6 +23,7 @@ import { dynamoClient, s3Client } from "../shared/aws-clients.ts";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const data = (f: string) => readFileSync(path.join(here, "..", "test", "data", "mafft-sample", f));
 const ROUNDS = 3;
+const JOB_DEADLINE_MS = 300_000;
 
 function mafftAlone(root: string, file: string): number {
   const layout = mafftLayout(root);
@@ -43,7 +44,10 @@ async function endToEnd(cloud: LocalCloud, ids: Map<string, string>, key: string
     await s3.send(new PutObjectCommand({ Bucket: cloud.names.inputBucket, Key: key, Body: body }));
     const id = ids.get(encodeEventKey(key));
     if (!id) throw new Error(`no notification for ${key}`);
+    // A job that never records an end (a broken pipeline) fails the benchmark instead of hanging it.
+    const deadline = t + JOB_DEADLINE_MS;
     for (;;) {
+      if (performance.now() > deadline) throw new Error(`${key}: no terminal status in the jobs table after ${JOB_DEADLINE_MS / 1000} s`);
       const item = (await ddb.send(new GetItemCommand({ TableName: cloud.names.jobsTable, Key: { pk: { S: jobKey(id).pk }, sk: { S: jobKey(id).sk } }, ConsistentRead: true }))).Item;
       const status = item ? (unmarshall(item)["status"] as JobStatus) : undefined;
       if (status && TERMINAL_STATUSES.includes(status)) return { ms: performance.now() - t, status };
