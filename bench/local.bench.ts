@@ -7,7 +7,8 @@
  * except the subscription window (`local.logFlushMs`, 1000 ms by default, reported separately).
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
@@ -15,7 +16,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { resolveConfig } from "../core/config.ts";
 import { jobKey, TERMINAL_STATUSES, type JobStatus } from "../core/jobs-table.ts";
-import { mafftLayout, MAFFT_ROOT_ENV } from "../core/mafft-layer.ts";
+import { mafftLayout, mafftProcessEnv, MAFFT_ROOT_ENV } from "../core/mafft-layer.ts";
 import { encodeEventKey } from "../core/s3-event-key.ts";
 import { startLocalCloud, type LocalCloud } from "../local/cloud.ts";
 import { dynamoClient, s3Client } from "../shared/aws-clients.ts";
@@ -25,15 +26,21 @@ const data = (f: string) => readFileSync(path.join(here, "..", "test", "data", "
 const ROUNDS = 3;
 const JOB_DEADLINE_MS = 300_000;
 
+/** The baseline: MAFFT run by hand in the environment the aligner gives it (core/mafft-layer.ts). */
 function mafftAlone(root: string, file: string): number {
   const layout = mafftLayout(root);
-  const t = performance.now();
-  const r = spawnSync(layout.script, ["--auto", "--quiet", path.join(here, "..", "test", "data", "mafft-sample", file)], {
-    env: { PATH: `${layout.toolsBin}:${process.env["PATH"]}`, MAFFT_BINARIES: layout.binaries, TMPDIR: "/tmp", HOME: "/tmp" },
-    stdio: ["ignore", "ignore", "ignore"],
-  });
-  if (r.status !== 0) throw new Error(`mafft exited ${r.status}`);
-  return performance.now() - t;
+  const work = mkdtempSync(path.join(tmpdir(), "aligner-bench-mafft-"));
+  try {
+    const t = performance.now();
+    const r = spawnSync(layout.script, ["--auto", "--quiet", path.join(here, "..", "test", "data", "mafft-sample", file)], {
+      env: mafftProcessEnv({ layout, tmpDir: work, workDir: work, basePath: process.env["PATH"] }),
+      stdio: ["ignore", "ignore", "ignore"],
+    });
+    if (r.status !== 0) throw new Error(`mafft exited ${r.status}`);
+    return performance.now() - t;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
 async function endToEnd(cloud: LocalCloud, ids: Map<string, string>, key: string, body: Buffer): Promise<{ ms: number; status: JobStatus }> {
