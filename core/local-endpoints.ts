@@ -38,16 +38,22 @@ export interface LocalEndpoints {
   failureQueues?: Record<FunctionId, string>;
 }
 
+const RESOURCE_KEYS = ["inputBucket", "outputBucket", "jobsTable", "alignerFunction", "logProcessorFunction", "alignerLogGroup", "logProcessorLogGroup"] as const satisfies readonly (keyof LocalEndpoints["resources"])[];
+
+/** Every field the type promises (the commands use them all), so a damaged file is refused at the door. */
 export function isLocalEndpoints(value: unknown): value is LocalEndpoints {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Partial<LocalEndpoints>;
+  const strings = (o: object | undefined, keys: readonly string[]) => typeof o === "object" && o !== null && keys.every((k) => typeof (o as Record<string, unknown>)[k] === "string");
   return (
     v.version === 1 &&
     typeof v.pid === "number" &&
+    typeof v.startedAt === "string" &&
     typeof v.region === "string" &&
-    typeof v.endpoints?.s3 === "string" &&
-    typeof v.endpoints?.dynamodb === "string" &&
-    typeof v.endpoints?.logs === "string" &&
-    typeof v.resources?.jobsTable === "string"
+    strings(v.credentials, ["accessKeyId", "secretAccessKey"]) &&
+    strings(v.endpoints, ["s3", "dynamodb", "logs"]) &&
+    strings(v.resources, RESOURCE_KEYS) &&
+    typeof v.failureStore === "string" &&
+    (v.failureQueues === undefined || strings(v.failureQueues, ["aligner", "logProcessor"]))
   );
 }

@@ -154,6 +154,13 @@ describe("aligner failures --local", () => {
     const r = spawnSync(process.execPath, [CLI, "failures", "--local", "--json"], { cwd, encoding: "utf8", env });
     expect(r.status).toBe(0);
     expect(r.stdout.trim().split("\n").map((l) => JSON.parse(l) as unknown)).toEqual([{ function: "aligner", ...record }]);
+
+    // A damaged file is refused in one sentence, not followed into a crash.
+    const { failureStore: _dropped, ...damaged } = endpoints;
+    writeFileSync(path.join(cwd, ".aligner", "local.json"), JSON.stringify(damaged));
+    const refused = spawnSync(process.execPath, [CLI, "failures", "--local"], { cwd, encoding: "utf8", env });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr.trim()).toMatch(/local\.json is not a local cloud file this version understands; restart the local cloud with aligner dev$/);
   });
 });
 
