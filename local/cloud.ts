@@ -411,6 +411,11 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
 }
 
+/** `b` on top of `a` (both partial): what two layers of overrides amount to. */
+export function mergeOverrides(a: ConfigOverrides, b: ConfigOverrides): ConfigOverrides {
+  return applyOverrides<ConfigOverrides>(a, b);
+}
+
 function applyOverrides<T>(base: T, overrides: DeepPartial<T>): T {
   const out = structuredClone(base) as Record<string, unknown>;
   for (const [k, v] of Object.entries(overrides as Record<string, unknown>)) {

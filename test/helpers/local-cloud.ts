@@ -19,7 +19,7 @@ import { encodeEventKey } from "../../core/s3-event-key.ts";
 import { dynamoClient, logsClient, s3Client } from "../../shared/aws-clients.ts";
 import { recordFromItem } from "../../shared/dynamo-status-store.ts";
 import { filterLogEvents, type SourceEvent } from "../../shared/reconcile.ts";
-import { startLocalCloud, type CloudEvent, type ConfigOverrides, type LocalCloud, type LocalCloudOptions } from "../../local/cloud.ts";
+import { mergeOverrides, startLocalCloud, type CloudEvent, type ConfigOverrides, type LocalCloud, type LocalCloudOptions } from "../../local/cloud.ts";
 
 export const SAMPLE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "data", "mafft-sample");
 export const sample = (file: string): Buffer => readFileSync(path.join(SAMPLE_DIR, file));
@@ -51,15 +51,6 @@ export interface TestCloud {
   close(): Promise<void>;
 }
 
-function merge(a: ConfigOverrides, b: ConfigOverrides): ConfigOverrides {
-  const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const cur = out[k];
-    out[k] = v && typeof v === "object" && !Array.isArray(v) && cur && typeof cur === "object" ? { ...(cur as object), ...(v as object) } : v;
-  }
-  return out as ConfigOverrides;
-}
-
 export async function startTestCloud(opts: LocalCloudOptions = {}): Promise<TestCloud> {
   const events: CloudEvent[] = [];
   const cloud = await startLocalCloud({
@@ -67,7 +58,7 @@ export async function startTestCloud(opts: LocalCloudOptions = {}): Promise<Test
     config: resolveConfig({ env: {} }),
     memorySampleMs: 50,
     ...opts,
-    overrides: merge(TEST_OVERRIDES, opts.overrides ?? {}),
+    overrides: mergeOverrides(TEST_OVERRIDES, opts.overrides ?? {}),
     onEvent: (e) => {
       events.push(e);
       opts.onEvent?.(e);
