@@ -96,7 +96,8 @@ export class SecureBucket extends Construct {
   /** Read objects under `keyPrefix` (and list that prefix, so a missing key reads as NoSuchKey, not AccessDenied). */
   grantReadObjects(role: FunctionRole, grantId: string, keyPrefix = ""): void {
     role.allow(grantId, [
-      { sid: "ReadObjects", effect: "Allow", actions: ["s3:GetObject"], resources: [`${this.bucket.arn}/${keyPrefix}*`] },
+      // GetObjectVersion: on a versioned bucket the aligner reads the version its event names.
+      { sid: "ReadObjects", effect: "Allow", actions: ["s3:GetObject", "s3:GetObjectVersion"], resources: [`${this.bucket.arn}/${keyPrefix}*`] },
       {
         sid: "ListPrefix",
         effect: "Allow",

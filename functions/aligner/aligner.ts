@@ -12,7 +12,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { EventKeyError, decodeEventKey } from "../../core/s3-event-key.ts";
 import { JobFailure } from "./failures.ts";
-import { logJobEvent, runJob, type JobSettings } from "./job.ts";
+import { logJobEvent, runJob, type JobInput, type JobSettings } from "./job.ts";
 import { mafftFor, type LocatedMafft } from "./mafft-runner.ts";
 
 export interface AlignerDeps {
@@ -72,7 +72,7 @@ export function createAligner(deps: AlignerDeps): AlignerHandler {
 }
 
 /** The job a record asks for, or undefined (with a log line saying why) when it asks for none. */
-function jobOf(record: S3EventRecord, inputBucket: string, logger: Logger): { bucket: string; key: string; size: number | undefined } | undefined {
+function jobOf(record: S3EventRecord, inputBucket: string, logger: Logger): JobInput | undefined {
   const name = record?.eventName ?? "";
   if (record?.eventSource !== "aws:s3" || !name.startsWith("ObjectCreated:")) {
     logger.info(`ignored an event record that is not an S3 ObjectCreated (${record?.eventSource ?? "?"} ${name})`);
@@ -97,5 +97,13 @@ function jobOf(record: S3EventRecord, inputBucket: string, logger: Logger): { bu
     return undefined;
   }
   const size = record.s3.object?.size;
-  return { bucket, key, size: typeof size === "number" && Number.isFinite(size) ? size : undefined };
+  const versionId = record.s3.object?.versionId;
+  return {
+    bucket,
+    key,
+    size: typeof size === "number" && Number.isFinite(size) ? size : undefined,
+    // The input bucket is versioned: align the version this event is about, not whatever a later
+    // upload to the same key has made current.
+    ...(typeof versionId === "string" && versionId !== "" ? { versionId } : {}),
+  };
 }

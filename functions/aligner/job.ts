@@ -43,6 +43,8 @@ export interface JobInput {
   key: string;
   /** Size from the event (checked again against the object S3 returns). */
   size: number | undefined;
+  /** The object version the event is about (versioned buckets only). */
+  versionId?: string;
 }
 
 /** The settings a failure tells the user to raise, by their variables (defined in core/config.ts). */
@@ -92,7 +94,7 @@ export async function runJob(job: JobInput, ctx: JobContext): Promise<void> {
 
     let object: Awaited<ReturnType<typeof getObject>>;
     try {
-      object = await getObject(ctx.s3, job.bucket, key);
+      object = await getObject(ctx.s3, job.bucket, key, job.versionId);
     } catch (e) {
       if (isNoSuchKey(e)) throw new JobFailure("NoSuchKey", `${key} no longer exists in ${job.bucket} (it was deleted before the aligner could read it); upload it again.`);
       throw e;

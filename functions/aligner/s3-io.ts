@@ -16,8 +16,8 @@ export function isNoSuchKey(e: unknown): boolean {
   return err?.name === "NoSuchKey" || err?.Code === "NoSuchKey" || (err?.name === "NotFound" && err.$metadata?.httpStatusCode === 404);
 }
 
-export async function getObject(s3: S3Client, bucket: string, key: string): Promise<GetObjectCommandOutput & { Body: Readable }> {
-  const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+export async function getObject(s3: S3Client, bucket: string, key: string, versionId?: string): Promise<GetObjectCommandOutput & { Body: Readable }> {
+  const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId !== undefined ? { VersionId: versionId } : {}) }));
   if (!(res.Body instanceof Readable)) throw new Error(`S3 returned no readable body for s3://${bucket}/${key}`);
   return res as GetObjectCommandOutput & { Body: Readable };
 }

@@ -78,6 +78,31 @@ describe("aligner: good inputs", () => {
     expect(await env.leftovers()).toEqual([]);
   });
 
+  it("reads the object version its event names (versioned input bucket), and the current one when the event names none", async () => {
+    const dna = await readFile(path.join(DATA, "dna-small.fasta"), "utf8");
+    await h.put("versions/dna.fasta", dna);
+    // s3rver keeps no versions, so what is checked is the request the aligner sends.
+    const client = h.s3.client();
+    const asked: (string | undefined)[] = [];
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "GetObjectCommand") asked.push((args.input as { VersionId?: string }).VersionId);
+        return next(args);
+      },
+      { step: "initialize", name: "recordVersionId" },
+    );
+    const env = await h.environment({ s3: client });
+    const versioned = s3Event([{ key: "versions/dna.fasta", size: dna.length }]);
+    versioned.Records[0]!.s3.object.versionId = "3HL4kqtJlcpXroDTDmjVBH40Nrjfkd";
+    const first = await env.invoke(versioned);
+    const second = await env.invoke(s3Event([{ key: "versions/dna.fasta", size: dna.length }]));
+    expect(first.error).toBeUndefined();
+    expect(second.error).toBeUndefined();
+    expect(asked).toEqual(["3HL4kqtJlcpXroDTDmjVBH40Nrjfkd", undefined]);
+    expect(jobEvents(first.logs).map((l) => l["jobEvent"])).toEqual(["accepted", "succeeded"]);
+    client.destroy();
+  });
+
   it("aligns an input whose key is too long to carry in S3's 2 KB of metadata, leaving only the key out", async () => {
     const env = await h.environment();
     const dna = await readFile(path.join(DATA, "dna-small.fasta"), "utf8");

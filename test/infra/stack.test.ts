@@ -184,6 +184,7 @@ describe("least-privilege roles", () => {
     const byAction = Object.fromEntries(grants.flatMap((s) => s.actions.map((a) => [a, s.resources])));
     expect(byAction).toEqual({
       "s3:GetObject": [`${ref(inputId, "arn")}/*`],
+      "s3:GetObjectVersion": [`${ref(inputId, "arn")}/*`],
       "s3:ListBucket": [ref(inputId, "arn")],
       "s3:PutObject": [`${ref(outputId, "arn")}/*`],
       "s3:AbortMultipartUpload": [`${ref(outputId, "arn")}/*`],
