@@ -11,7 +11,7 @@ import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import path from "node:path";
 import { Upload } from "@aws-sdk/lib-storage";
-import { resolveConfig, type AlignerConfig } from "../../core/config.ts";
+import { knobEnv, resolveConfig, type AlignerConfig } from "../../core/config.ts";
 import { FastaScanner } from "../../core/fasta.ts";
 import { formatMafftArgs, keepsAnySymbol, MAFFT_ARGS_METADATA_KEY, parseMafftArgs } from "../../core/mafft-args.ts";
 import { outputKeyFor } from "../../core/output-key.ts";
@@ -137,7 +137,7 @@ async function planUploads(files: string[], config: AlignerConfig, opts: SubmitO
       const code = (err as NodeJS.ErrnoException).code;
       throw new UsageError(`${file} ${code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? (err as Error).message})`}`);
     }
-    if (size > config.input.maxBytes) throw new UsageError(`${file} is ${formatBytes(size)}, more than the ${formatBytes(config.input.maxBytes)} the aligner accepts (ALIGNER_MAX_INPUT_BYTES)`);
+    if (size > config.input.maxBytes) throw new UsageError(`${file} is ${formatBytes(size)}, more than the ${formatBytes(config.input.maxBytes)} the aligner accepts (${knobEnv("input.maxBytes")})`);
     const key = inputKeyFor(file, { inputPrefix: config.input.prefix, ...(opts.folder !== undefined ? { folder: opts.folder } : {}) });
     const why = whyNoJob(key, config.input);
     if (why) throw new UsageError(`${file} would start no job as ${key}: ${why}`);
