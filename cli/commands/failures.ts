@@ -7,16 +7,17 @@
  */
 import type { Command } from "commander";
 import path from "node:path";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { resolveConfig } from "../../core/config.ts";
-import { isLocalEndpoints, LOCAL_ENDPOINTS_FILE, LOCAL_STATE_DIR } from "../../core/local-endpoints.ts";
+import { LOCAL_ENDPOINTS_FILE, LOCAL_STATE_DIR } from "../../core/local-endpoints.ts";
+import { TargetError } from "../../core/target.ts";
 import { decodeAwslogsData, PayloadError } from "../../core/logs/payload.ts";
 import { decodeEventKey } from "../../core/s3-event-key.ts";
 import { resourceNames, type FunctionId } from "../../core/names.ts";
 import { failureFile, readFailures, type DestinationRecord } from "../../local/lambda/failures.ts";
 import { CliError, EXIT, UsageError } from "../errors.ts";
 import { formatTable, paint } from "../output.ts";
-import { findLocalEndpointsFile } from "../target.ts";
+import { findLocalEndpointsFile, readLocalEndpointsFile } from "../target.ts";
 
 interface FailuresOptions {
   local?: boolean;
@@ -74,23 +75,22 @@ const label = (fn: FunctionId) => (fn === "aligner" ? "aligner" : "log-processor
 
 /**
  * The folder named by local.json and the queue names the cloud used (or, with no local.json,
- * the default folder and the names this shell's configuration gives).
+ * the default folder and the names this shell's configuration gives). The store outlives the
+ * cloud, so a cloud that has ended is no obstacle; a missing or damaged file is a failure to
+ * read (exit 1), not a usage error.
  */
 function failureStore(configured: Record<FunctionId, string>): { dir: string; queues: Record<FunctionId, string> } {
-  const file = findLocalEndpointsFile(process.cwd());
-  if (!file) {
+  if (!findLocalEndpointsFile(process.cwd())) {
     const fallback = path.resolve(LOCAL_STATE_DIR, "failures");
     if (existsSync(fallback)) return { dir: fallback, queues: configured };
-    throw new CliError(`no local cloud found: ${LOCAL_STATE_DIR}/${LOCAL_ENDPOINTS_FILE} does not exist here or above; start one with aligner dev`, EXIT.failure);
   }
-  let content: unknown;
   try {
-    content = JSON.parse(readFileSync(file, "utf8"));
-  } catch {
-    throw new CliError(`${file} is not valid JSON; restart the local cloud with aligner dev`, EXIT.failure);
+    const { content } = readLocalEndpointsFile();
+    return { dir: content.failureStore, queues: content.failureQueues ?? configured };
+  } catch (err) {
+    if (err instanceof TargetError) throw new CliError(err.message, EXIT.failure);
+    throw err;
   }
-  if (!isLocalEndpoints(content)) throw new CliError(`${file} is not a local cloud file this version understands; restart the local cloud with aligner dev`, EXIT.failure);
-  return { dir: content.failureStore, queues: content.failureQueues ?? configured };
 }
 
 /** What the failed event was about: the input object, or the log stream of a payload. */
