@@ -6,17 +6,18 @@
  * Also the other histories a user runs: every status, a filter (`--cold`, which costs reads for
  * the jobs it drops), and everything (`--limit 0`).
  */
+import { startDynalite } from "../test/helpers/dynalite.ts";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { createJobsTableInput, type JobStatus } from "../core/jobs-table.ts";
 import type { HistoryFilters } from "../core/job-queries.ts";
 import { JobsReader, queryHistory } from "../shared/jobs-reader.ts";
-import { generateJobs, startDiskDynalite, writeJobs } from "../test/helpers/job-records.ts";
+import { generateJobs, writeJobs } from "../test/helpers/job-records.ts";
 
 const JOBS = 20_000;
 const DAY = 86_400_000;
 const NOW = Date.parse("2026-11-24T12:00:00Z");
 
-const db = await startDiskDynalite();
+const db = await startDynalite({ onDisk: true });
 try {
   const admin = db.client();
   await admin.send(new CreateTableCommand(createJobsTableInput("bench-history")));

@@ -12,6 +12,7 @@
  * Simulated time: the writes are stamped one second apart and the feed's clock is moved by hand,
  * so the benchmark measures reads and rendering, not waiting.
  */
+import { startDynalite } from "../test/helpers/dynalite.ts";
 import { Writable } from "node:stream";
 import { EventEmitter } from "node:events";
 import { activityPartitions, activityWindow } from "../core/job-queries.ts";
@@ -23,7 +24,7 @@ import { JobsReader } from "../shared/jobs-reader.ts";
 import { ActivityFeed } from "../shared/activity-feed.ts";
 import { LiveJobs } from "../tui/live-jobs.ts";
 import { MemoryLiveSource } from "../test/helpers/memory-live-source.ts";
-import { generateJobs, jobItem, rng, startDiskDynalite, updateJob, writeJobs, type GeneratedJob } from "../test/helpers/job-records.ts";
+import { generateJobs, jobItem, rng, updateJob, writeJobs, type GeneratedJob } from "../test/helpers/job-records.ts";
 
 // As bin/aligner.js runs it: React in production mode (it is chosen when React is first loaded).
 process.env["NODE_ENV"] ??= "production";
@@ -43,7 +44,7 @@ const HOUR = 3_600_000;
 const fmt = (n: number, d = 1) => n.toFixed(d);
 
 async function readsPerRefresh(n: number): Promise<void> {
-  const db = await startDiskDynalite();
+  const db = await startDynalite({ onDisk: true });
   try {
     const admin = db.client();
     await admin.send(new CreateTableCommand(createJobsTableInput("bench-jobs")));

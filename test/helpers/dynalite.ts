@@ -1,10 +1,12 @@
 /** An in-process dynalite (the DynamoDB wire protocol) on a free port, for tests and benchmarks. */
-import dynalite from "dynalite";
-import type { AddressInfo } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { ConfiguredRetryStrategy } from "@smithy/util-retry";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { createJobsTableInput, JOB_PK_PREFIX } from "../../core/jobs-table.ts";
+import { LOCAL_CREDENTIALS, startDynalite as startLocalDynalite } from "../../local/storage.ts";
 
 export interface LocalDynamo {
   endpoint: string;
@@ -16,17 +18,22 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-export async function startDynalite(): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+/**
+ * The local cloud's own dynalite start (local/storage.ts) on a free port. In memory by default;
+ * `onDisk` puts it on LevelDB in a temporary folder (removed by close), for the benchmarks'
+ * 100,000-job tables.
+ */
+export async function startDynalite(opts: { onDisk?: boolean } = {}): Promise<LocalDynamo> {
+  const dir = opts.onDisk ? mkdtempSync(path.join(tmpdir(), "aligner-dynalite-")) : undefined;
+  const server = await startLocalDynalite({ dir, port: 0 });
+  const endpoint = server.endpoint;
   const clients: DynamoDBClient[] = [];
   const client = (opts: { maxAttempts?: number; fastRetries?: boolean } = {}) => {
     const maxAttempts = opts.maxAttempts ?? 5;
     const c = new DynamoDBClient({
       endpoint,
       region: "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      credentials: { ...LOCAL_CREDENTIALS },
       ...(opts.fastRetries ? { retryStrategy: new ConfiguredRetryStrategy(maxAttempts, (attempt) => 2 * attempt) } : { maxAttempts }),
     });
     clients.push(c);
@@ -51,7 +58,8 @@ export async function startDynalite(): Promise<LocalDynamo> {
     },
     async close() {
       for (const c of clients) c.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -137,34 +137,3 @@ export async function updateJob(client: DynamoDBClient, table: string, job: Gene
   await doc.send(new UpdateCommand({ TableName: table, Key: jobKey(record.requestId), UpdateExpression: `SET ${sets.join(", ")}`, ExpressionAttributeNames: names, ExpressionAttributeValues: values }));
   return next;
 }
-
-/**
- * dynalite on disk (LevelDB in a temporary folder) for the benchmarks' 100,000-job tables: the
- * in-memory store grows past what a CI machine should hold.
- */
-export async function startDiskDynalite(): Promise<{ endpoint: string; client: () => DynamoDBClient; close: () => Promise<void> }> {
-  const { default: dynalite } = await import("dynalite");
-  const { mkdtempSync, rmSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
-  const { join } = await import("node:path");
-  const { DynamoDBClient: Client, CreateTableCommand } = await import("@aws-sdk/client-dynamodb");
-  const dir = mkdtempSync(join(tmpdir(), "aligner-bench-dynalite-"));
-  const server = dynalite({ path: dir, createTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  const clients: DynamoDBClient[] = [];
-  const client = () => {
-    const c = new Client({ endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-    clients.push(c);
-    return c;
-  };
-  return {
-    endpoint,
-    client,
-    async close() {
-      for (const c of clients) c.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}

@@ -2,11 +2,11 @@
  * An in-process s3rver (the S3 REST API on the file system) on a free port of 127.0.0.1, for tests
  * and benchmarks: start it with some buckets, get SDK clients (path-style, as s3rver needs), close.
  */
-import S3rver from "s3rver";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
+import { ensureBucket, LOCAL_CREDENTIALS, startS3rver as startLocalS3rver, type RunningServer } from "../../local/storage.ts";
 
 export interface LocalS3 {
   endpoint: string;
@@ -19,35 +19,38 @@ export interface LocalS3 {
   close(): Promise<void>;
 }
 
-export const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+export { LOCAL_CREDENTIALS };
 
+/** The local cloud's own s3rver start (local/storage.ts) on a free port, with these buckets. */
 export async function startS3rver(buckets: string[]): Promise<LocalS3> {
   const directory = await mkdtemp(path.join(tmpdir(), "s3rver-"));
-  const server = new S3rver({
-    address: "127.0.0.1",
-    port: 0,
-    silent: true,
-    directory,
-    vhostBuckets: false,
-    configureBuckets: buckets.map((name) => ({ name })),
-  });
-  let address: Awaited<ReturnType<S3rver["run"]>>;
+  let server: RunningServer;
   try {
-    address = await server.run();
+    server = await startLocalS3rver({ dir: directory, port: 0 });
   } catch (e) {
     await rm(directory, { recursive: true, force: true });
     throw e;
   }
-  const endpoint = `http://127.0.0.1:${address.port}`;
+  const endpoint = server.endpoint;
   const clients: S3Client[] = [];
+  const client = (opts: { maxAttempts?: number } = {}) => {
+    const c = new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials: { ...LOCAL_CREDENTIALS }, maxAttempts: opts.maxAttempts ?? 2 });
+    clients.push(c);
+    return c;
+  };
+  const admin = client();
+  try {
+    for (const bucket of buckets) await ensureBucket(admin, bucket);
+  } catch (e) {
+    admin.destroy();
+    await server.close();
+    await rm(directory, { recursive: true, force: true });
+    throw e;
+  }
   return {
     endpoint,
     directory,
-    client(opts = {}) {
-      const c = new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials: LOCAL_CREDENTIALS, maxAttempts: opts.maxAttempts ?? 2 });
-      clients.push(c);
-      return c;
-    },
+    client,
     env() {
       return {
         AWS_ENDPOINT_URL_S3: endpoint,
