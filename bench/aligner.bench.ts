@@ -9,6 +9,7 @@
  * 2. Cold vs warm: a fresh process loads the esbuild bundle and handles the same small job twice;
  *    the first call also locates and self-tests MAFFT and creates the SDK's connections.
  */
+import { rng } from "../test/helpers/random.ts";
 import { execFile, spawn } from "node:child_process";
 import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -33,8 +34,7 @@ const DATA = path.resolve(import.meta.dirname, "../test/data/mafft-sample");
 
 /** A protein family: one random ancestor, descendants with ~23% substitutions and a few indels (seeded). */
 function generateFamily(count: number, length: number, seed = 12345): string {
-  let s = seed;
-  const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const rnd = rng(seed);
   const AA = "ACDEFGHIKLMNPQRSTVWY";
   const pick = () => AA[Math.floor(rnd() * AA.length)]!;
   const ancestor = Array.from({ length }, pick);

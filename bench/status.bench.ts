@@ -8,6 +8,7 @@
  * per request, so almost every line carries a status fact — the worst case, reported as such).
  * Then writes per request per payload through the real apply path (target ≤ 1.0).
  */
+import { rng } from "../test/helpers/random.ts";
 import { gunzipSync } from "node:zlib";
 import { decodeAwslogsData, encodeAwslogsData } from "../core/logs/payload.ts";
 import { reducePayload } from "../core/status/reduce.ts";
@@ -23,8 +24,7 @@ const STREAMS_PER_GROUP = 8;
 const EVENTS_PER_PAYLOAD = 400;
 const ROUNDS = 15;
 
-let seed = 20261124;
-const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+const random = rng(20261124);
 const pick = <T>(weighted: [T, number][]): T => {
   let r = random() * weighted.reduce((s, [, w]) => s + w, 0);
   for (const [v, w] of weighted) if ((r -= w) < 0) return v;

@@ -24,7 +24,8 @@ import { JobsReader } from "../shared/jobs-reader.ts";
 import { ActivityFeed } from "../shared/activity-feed.ts";
 import { LiveJobs } from "../tui/live-jobs.ts";
 import { MemoryLiveSource } from "../test/helpers/memory-live-source.ts";
-import { generateJobs, jobItem, rng, updateJob, writeJobs, type GeneratedJob } from "../test/helpers/job-records.ts";
+import { generateJobs, jobItem, updateJob, writeJobs, type GeneratedJob } from "../test/helpers/job-records.ts";
+import { rng } from "../test/helpers/random.ts";
 
 // As bin/aligner.js runs it: React in production mode (it is chosen when React is first loaded).
 process.env["NODE_ENV"] ??= "production";

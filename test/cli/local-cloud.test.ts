@@ -16,7 +16,7 @@ import { startLocalCloud, type LocalCloud } from "../../local/cloud.ts";
 import { dynamoClient, s3Client } from "../../shared/aws-clients.ts";
 import { jobKey, type JobRecord } from "../../core/jobs-table.ts";
 import { recordFromItem } from "../../shared/dynamo-status-store.ts";
-import { rng } from "../helpers/job-records.ts";
+import { rng } from "../helpers/random.ts";
 
 const run = promisify(execFile);
 const BIN = path.resolve(import.meta.dirname, "../../bin/aligner.js");

@@ -3,21 +3,11 @@
  * fields plus the index keys from `jobIndexKeys`), for the CLI and live-view tests and the
  * benchmarks. Deterministic for a seed.
  */
+import { rng } from "./random.ts";
 import { BatchWriteCommand, DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { jobIndexKeys, jobKey, JOBS_TABLE, type JobRecord, type JobStatus } from "../../core/jobs-table.ts";
 
-/** mulberry32: a tiny seeded generator. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function uuid(rand: () => number): string {
   const hex = Array.from({ length: 32 }, () => Math.floor(rand() * 16).toString(16)).join("");

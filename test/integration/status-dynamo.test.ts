@@ -3,6 +3,7 @@
  * splits, duplicates, reordering, concurrent deliveries, a processor crashing mid-payload,
  * throttling — the table converges to the records of one in-order delivery.
  */
+import { rng } from "../helpers/random.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { MemoryStatusStore, type JobState } from "../../core/status/memory-store.ts";
@@ -121,8 +122,7 @@ describe("status writes on DynamoDB (dynalite)", () => {
       fc.asyncProperty(groupAndSchedule, fc.integer({ min: 1, max: 2 ** 30 }), async ([group, schedule], seed) => {
         const table = await freshTable();
         const client = db.client({ maxAttempts: 3, fastRetries: true });
-        let state = seed;
-        const random = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) % 1000) / 1000;
+        const random = rng(seed);
         client.middlewareStack.add(
           (next) => async (args) => {
             if (random() < 0.2) {
