@@ -9,6 +9,7 @@
  * 2. Cold vs warm: a fresh process loads the esbuild bundle and handles the same small job twice;
  *    the first call also locates and self-tests MAFFT and creates the SDK's connections.
  */
+import { median } from "./median.ts";
 import { rng } from "../test/helpers/random.ts";
 import { execFile, spawn } from "node:child_process";
 import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
@@ -51,11 +52,6 @@ function generateFamily(count: number, length: number, seed = 12345): string {
   }
   return out;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 const event = (key: string, size: number) => s3Event([{ bucket: IN, key, size }]);
 

@@ -6,6 +6,7 @@
  * pipeline's own overhead dominates). Also the local cloud's start-up time. Default settings,
  * except the subscription window (`local.logFlushMs`, 1000 ms by default, reported separately).
  */
+import { median } from "./median.ts";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -66,7 +67,6 @@ async function endToEnd(cloud: LocalCloud, ids: Map<string, string>, key: string
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 
 async function measure(flushMs: number): Promise<void> {
