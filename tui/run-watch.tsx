@@ -123,6 +123,9 @@ async function interactiveView(
       ...(opts.stdin ? { stdin: opts.stdin } : {}),
       ...(opts.stderr ? { stderr: opts.stderr } : {}),
       exitOnCtrlC: false,
+      // This view runs only when runWatch found a terminal on both ends. Ink would otherwise fall
+      // back to printing just the last frame whenever CI=true is set (is-in-ci), even on a TTY.
+      interactive: true,
       alternateScreen: true,
       // Only the rows that changed are rewritten: less flicker over slow links.
       incrementalRendering: true,

@@ -57,6 +57,8 @@ afterAll(async () => {
 describe("aligner watch in a terminal", () => {
   it("shows an uploaded job reach SUCCEEDED, answers keys, and quits cleanly", async () => {
     // The shell records the exit code (tmux's own pane_dead_status is not reliable in 3.3).
+    // CI=true on purpose: a terminal is a terminal even on a CI machine, where Ink would
+    // otherwise print only the last frame (is-in-ci) and the screen would stay blank.
     const exitFile = path.join(dir, "watch.exit");
     tmux(
       "-f",
@@ -71,7 +73,7 @@ describe("aligner watch in a terminal", () => {
       "30",
       "-c",
       dir,
-      `NO_COLOR=1 ALIGNER_WATCH_SETTLE_MS=200 ALIGNER_WATCH_REFRESH_MS=300 '${process.execPath}' '${BIN}' watch --local; echo $? > '${exitFile}'`,
+      `CI=true NO_COLOR=1 ALIGNER_WATCH_SETTLE_MS=200 ALIGNER_WATCH_REFRESH_MS=300 '${process.execPath}' '${BIN}' watch --local; echo $? > '${exitFile}'`,
     );
     socketPath = tmux("display-message", "-p", "#{socket_path}").trim();
     tmux("set-option", "-t", SESSION, "remain-on-exit", "on");

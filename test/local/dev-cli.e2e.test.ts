@@ -219,8 +219,9 @@ describe.runIf(hasTmux)("npm start (aligner dev --demo) on a terminal", () => {
     const socket = `aligner-test-${process.pid}`;
     const tmux = (...args: string[]) => spawnSync("tmux", ["-L", socket, ...args], { encoding: "utf8" });
     const done = path.join(cwd, "exit-code");
+    // CI=true as on a CI machine: the live view must still draw (Ink alone would go non-interactive).
     const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} dev --demo --ephemeral --stop-grace 1; echo $? > ${JSON.stringify(done)}`;
-    expect(tmux("new-session", "-d", "-s", "demo", "-x", "180", "-y", "40", "-c", cwd, `PATH=${JSON.stringify(process.env["PATH"] ?? "")} bash -c ${JSON.stringify(command)}`).status).toBe(0);
+    expect(tmux("new-session", "-d", "-s", "demo", "-x", "180", "-y", "40", "-c", cwd, `CI=true PATH=${JSON.stringify(process.env["PATH"] ?? "")} bash -c ${JSON.stringify(command)}`).status).toBe(0);
     const screen = () => tmux("capture-pane", "-p", "-t", "demo").stdout;
     try {
       // The three valid small inputs succeed; the prose fails with the aligner's reason.
