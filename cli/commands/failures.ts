@@ -10,12 +10,11 @@ import path from "node:path";
 import { existsSync } from "node:fs";
 import { resolveConfig } from "../../core/config.ts";
 import { LOCAL_ENDPOINTS_FILE, LOCAL_STATE_DIR } from "../../core/local-endpoints.ts";
-import { TargetError } from "../../core/target.ts";
 import { decodeAwslogsData, PayloadError } from "../../core/logs/payload.ts";
 import { decodeEventKey } from "../../core/s3-event-key.ts";
 import { resourceNames, type FunctionId } from "../../core/names.ts";
 import { failureFile, readFailures, type DestinationRecord } from "../../local/lambda/failures.ts";
-import { CliError, EXIT, UsageError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
 import { formatTable, paint } from "../output.ts";
 import { findLocalEndpointsFile, readLocalEndpointsFile } from "../target.ts";
 
@@ -76,21 +75,16 @@ const label = (fn: FunctionId) => (fn === "aligner" ? "aligner" : "log-processor
 /**
  * The folder named by local.json and the queue names the cloud used (or, with no local.json,
  * the default folder and the names this shell's configuration gives). The store outlives the
- * cloud, so a cloud that has ended is no obstacle; a missing or damaged file is a failure to
- * read (exit 1), not a usage error.
+ * cloud, so a cloud that has ended is no obstacle.
  */
 function failureStore(configured: Record<FunctionId, string>): { dir: string; queues: Record<FunctionId, string> } {
   if (!findLocalEndpointsFile(process.cwd())) {
     const fallback = path.resolve(LOCAL_STATE_DIR, "failures");
     if (existsSync(fallback)) return { dir: fallback, queues: configured };
   }
-  try {
-    const { content } = readLocalEndpointsFile();
-    return { dir: content.failureStore, queues: content.failureQueues ?? configured };
-  } catch (err) {
-    if (err instanceof TargetError) throw new CliError(err.message, EXIT.failure);
-    throw err;
-  }
+  // No local.json (or a damaged one) throws a TargetError: exit 2, as for every --local command.
+  const { content } = readLocalEndpointsFile();
+  return { dir: content.failureStore, queues: content.failureQueues ?? configured };
 }
 
 /** What the failed event was about: the input object, or the log stream of a payload. */

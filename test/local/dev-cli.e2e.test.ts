@@ -111,7 +111,7 @@ describe("aligner dev", () => {
     }
   });
 
-  it("answers bad options with a usage error, and a missing local cloud with a failure", () => {
+  it("answers bad options and a missing local cloud with a usage error, as every --local command does", () => {
     const cwd = project();
     const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
     const badPort = run("dev", "--s3-port", "http");
@@ -125,7 +125,8 @@ describe("aligner dev", () => {
     const badFunction = run("failures", "--local", "--function", "mafft");
     expect(badFunction.status).toBe(2);
     const none = run("failures", "--local");
-    expect(none.status).toBe(1);
+    expect(none.status).toBe(2);
+    expect(run("history", "--local").status).toBe(2);
     expect(none.stderr).toContain("no local cloud found");
   });
 });
@@ -159,7 +160,7 @@ describe("aligner failures --local", () => {
     const { failureStore: _dropped, ...damaged } = endpoints;
     writeFileSync(path.join(cwd, ".aligner", "local.json"), JSON.stringify(damaged));
     const refused = spawnSync(process.execPath, [CLI, "failures", "--local"], { cwd, encoding: "utf8", env });
-    expect(refused.status).toBe(1);
+    expect(refused.status).toBe(2);
     expect(refused.stderr.trim()).toMatch(/local\.json is not a local cloud file this version understands; restart the local cloud with aligner dev$/);
   });
 });
