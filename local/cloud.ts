@@ -36,7 +36,7 @@ import { FUNCTION_SOURCES, LAMBDA_RUNTIME, resourceNames, type FunctionId, type 
 import { bundleFunction } from "../infra/bundle.ts";
 import { prepareLocalMafft } from "../layers/mafft/local.ts";
 import { dynamoClient, s3Client, type ClientOptions } from "../shared/aws-clients.ts";
-import { localEndpointsPath, processAlive, readLocalEndpoints, removeLocalEndpoints, writeLocalEndpoints } from "./endpoints-file.ts";
+import { acquireCloudLock, localEndpointsPath, processAlive, readLocalEndpoints, removeLocalEndpoints, writeLocalEndpoints } from "./endpoints-file.ts";
 import { FaultProxy } from "./faults.ts";
 import { AsyncInvoker, type AsyncPolicy } from "./lambda/async-invoker.ts";
 import type { EnvironmentHost, FunctionDefinition, InvocationRecord } from "./lambda/environment.ts";
@@ -131,11 +131,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const ephemeral = options.ephemeral === true;
   // Where local.json goes: the state folder, or for ephemeral data the folder it would have been.
   const endpointsDir = path.resolve(options.stateDir ?? LOCAL_STATE_DIR);
+  let releaseLock: (() => void) | undefined;
   if (!ephemeral || options.writeEndpointsFile) {
     const running = readLocalEndpoints(endpointsDir);
-    if (running && running.pid !== process.pid && processAlive(running.pid)) {
-      throw new LocalCloudError(`the local cloud is already running from ${endpointsDir} (pid ${running.pid}); stop it first, or use another state folder`);
+    const lock = running && running.pid !== process.pid && processAlive(running.pid) ? { heldBy: running.pid } : acquireCloudLock(endpointsDir);
+    if ("heldBy" in lock) {
+      throw new LocalCloudError(`the local cloud is already running from ${endpointsDir} (pid ${lock.heldBy}); stop it first, or use another state folder`);
     }
+    releaseLock = lock.release;
   }
   // Created only once nothing can refuse to start, so a refusal leaves no folder behind.
   const stateDir = ephemeral ? mkdtempSync(path.join(tmpdir(), "aligner-local-")) : path.resolve(options.stateDir ?? LOCAL_STATE_DIR);
@@ -155,6 +158,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const cleanup = async () => {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
     if (ephemeral) rmSync(stateDir, { recursive: true, force: true });
+    releaseLock?.();
   };
 
   try {
