@@ -217,6 +217,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     for (const bucket of [names.inputBucket, names.outputBucket]) await ensureBucket(admin3, bucket);
     admin3.destroy();
     for (const id of ["aligner", "logProcessor"] as const) logs.ensureGroup(names.logGroups[id], { retentionInDays: config.logRetentionDays });
+    // Log retention as in CloudWatch: now, then hourly while the cloud runs.
+    logs.expire();
+    const expiry = setInterval(() => logs.expire(), 3_600_000).unref();
+    cleanups.push(() => clearInterval(expiry));
 
     // Lambda.
     const sampler = new ProcessTreeSampler(options.memorySampleMs ?? 100);

@@ -99,6 +99,50 @@ describe("the store", () => {
   });
 });
 
+describe("retention", () => {
+  it("deletes the events older than the group's retention, keeps the rest and their ids across a reopen, and never reuses a sequence number", () => {
+    const base = mkdtempSync(path.join(tmpdir(), "local-retention-"));
+    const DAY = 86_400_000;
+    const now = T0 + 10 * DAY;
+    try {
+      const first = new LogStore(base);
+      first.ensureGroup(GROUP, { retentionInDays: 7 });
+      first.append(GROUP, "old", [
+        { timestamp: T0, message: "ten days old" },
+        { timestamp: now - 7 * DAY - 1, message: "just past the retention" },
+      ]);
+      const kept = first.append(GROUP, "mixed", [
+        { timestamp: T0 + DAY, message: "nine days old" },
+        { timestamp: now - 7 * DAY, message: "exactly at the retention" },
+        { timestamp: now - DAY, message: "yesterday" },
+      ]).slice(1);
+      first.append("/aws/lambda/no-retention", "s", [{ timestamp: T0, message: "kept forever" }]);
+
+      expect(first.expire(now)).toBe(3);
+      const messages = (st: LogStore, group: string) => [...st.group(group)!.streams.values()].flatMap((x) => x.events.map((e) => e.message));
+      expect(messages(first, GROUP)).toEqual(["exactly at the retention", "yesterday"]);
+      expect(first.group(GROUP)!.streams.get("old")!.events).toEqual([]); // the stream stays, as in CloudWatch
+      expect(first.group(GROUP)!.streams.get("mixed")!.storedBytes).toBe(Buffer.byteLength("exactly at the retention") + Buffer.byteLength("yesterday"));
+      expect(first.expire(now)).toBe(0);
+
+      // The rewritten file reopens to the same events and ids; new events take new sequence numbers.
+      const second = new LogStore(base);
+      expect([...second.group(GROUP)!.streams.values()].flatMap((x) => x.events)).toEqual(kept);
+      expect(messages(second, "/aws/lambda/no-retention")).toEqual(["kept forever"]);
+      const highest = first.group(GROUP)!.nextSeq - 1;
+      second.expire(now + 30 * DAY); // everything goes
+      const third = new LogStore(base);
+      expect(third.append(GROUP, "mixed", [{ timestamp: now + 30 * DAY, message: "new" }])[0]!.seq).toBe(highest + 1);
+
+      // A new retention from the configuration replaces the stored one and survives a reopen.
+      third.ensureGroup(GROUP, { retentionInDays: 1 });
+      expect(new LogStore(base).group(GROUP)!.retentionInDays).toBe(1);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("the API, through the SDK", () => {
   it("FilterLogEvents: every stream, in time order, with ids, ingestion times and stream names; bounds inclusive", async () => {
     const res = await client.send(new FilterLogEventsCommand({ logGroupName: GROUP, startTime: T0 + 1000, endTime: T0 + 3000, logStreamNames: ["2026/11/24/[$LATEST]aaaa", "2026/11/24/[$LATEST]bbbb"] }));
