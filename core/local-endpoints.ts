@@ -15,7 +15,8 @@ export interface LocalEndpoints {
   region: string;
   /** Dummy credentials the local servers accept. */
   credentials: { accessKeyId: string; secretAccessKey: string };
-  endpoints: { s3: string; dynamodb: string; logs: string };
+  /** `sqs` serves the failure queues over the SQS JSON protocol (local/sqs/api.ts). */
+  endpoints: { s3: string; dynamodb: string; logs: string; sqs: string };
   resources: {
     inputBucket: string;
     outputBucket: string;
@@ -28,7 +29,8 @@ export interface LocalEndpoints {
   /**
    * Where events whose async retries ran out are kept (the local stand-in for the SQS queues): a
    * folder with one `<queue name>.jsonl` per function (`resourceNames().failureQueues`), each line
-   * the record Lambda sends to an on-failure destination. `aligner failures --local` reads it.
+   * the record Lambda sends to an on-failure destination. The `sqs` endpoint serves it as SQS
+   * queues; `aligner failures --local` reads it directly only when the cloud has stopped.
    */
   failureStore: string;
   /**
@@ -51,7 +53,7 @@ export function isLocalEndpoints(value: unknown): value is LocalEndpoints {
     typeof v.startedAt === "string" &&
     typeof v.region === "string" &&
     strings(v.credentials, ["accessKeyId", "secretAccessKey"]) &&
-    strings(v.endpoints, ["s3", "dynamodb", "logs"]) &&
+    strings(v.endpoints, ["s3", "dynamodb", "logs", "sqs"]) &&
     strings(v.resources, RESOURCE_KEYS) &&
     typeof v.failureStore === "string" &&
     (v.failureQueues === undefined || strings(v.failureQueues, ["aligner", "logProcessor"]))

@@ -5,6 +5,7 @@
  *   S3 (s3rver) ──ObjectCreated──► aligner (async queue → Lambda environments) ──logs──►
  *   CloudWatch Logs (local store + API) ──subscription──► log processor (async queue →
  *   environments) ──► DynamoDB (dynalite)
+ *   events the functions gave up on ──► failure store ◄── SQS API (local/sqs: the on-failure queues)
  *
  * The functions reach S3 and DynamoDB through fault-injection proxies (local/faults.ts).
  *
@@ -45,6 +46,8 @@ import { ProcessTreeSampler } from "./lambda/memory.ts";
 import { bundleRuntime, localRuntimeVersion } from "./lambda/runtime-bundle.ts";
 import { FunctionPool } from "./lambda/pool.ts";
 import { LogsApi } from "./logs/api.ts";
+import { SqsApi } from "./sqs/api.ts";
+import { FailureQueues } from "./sqs/queues.ts";
 import { LogStore } from "./logs/store.ts";
 import { Subscription } from "./logs/subscription.ts";
 import { bridgeS3rverEvents, Sequencer, type S3Event } from "./s3/notifications.ts";
@@ -56,7 +59,7 @@ export const LOCAL_ACCOUNT_ID = "000000000000";
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object | undefined ? DeepPartial<NonNullable<T[K]>> : T[K] };
 export type ConfigOverrides = DeepPartial<AlignerConfig>;
 
-export type Service = "s3" | "dynamodb" | "logs";
+export type Service = "s3" | "dynamodb" | "logs" | "sqs";
 
 export type CloudEvent =
   | { type: "invocation"; function: FunctionId; record: InvocationRecord & { attempt: number } }
@@ -108,7 +111,7 @@ export interface LocalCloud {
   readonly failures: FailureStore;
   /** The functions' paths to DynamoDB and S3 (fault injection: throttling, errors, stalls). */
   readonly faults: { dynamodb: FaultProxy; s3: FaultProxy };
-  /** Options for `s3Client()`, `dynamoClient()`, `logsClient()` of shared/aws-clients.ts reaching this cloud. */
+  /** Options for `s3Client()`, `dynamoClient()`, `logsClient()`, `sqsClient()` of shared/aws-clients.ts reaching this cloud. */
   clientOptions(service: Service): ClientOptions;
   /** An asynchronous invocation (InvocationType=Event); returns the request id. */
   invokeAsync(fn: FunctionId, event: unknown): string;
@@ -180,6 +183,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const logsApi = new LogsApi(logs, { region: config.region, accountId: LOCAL_ACCOUNT_ID });
     const logsEndpoint = await logsApi.listen(options.ports?.logs ?? 0);
     cleanups.push(() => logsApi.close());
+    // The on-failure queues over SQS's own API, served from the failure store the invokers write.
+    const failureQueueNames = Object.values(names.failureQueues);
+    const sqsApi = new SqsApi(
+      new FailureQueues(dirs.failures, failureQueueNames),
+      { [names.failureQueues.aligner]: names.functions.aligner, [names.failureQueues.logProcessor]: names.functions.logProcessor },
+      { region: config.region, accountId: LOCAL_ACCOUNT_ID },
+    );
+    const sqsEndpoint = await sqsApi.listen(options.ports?.sqs ?? 0);
+    cleanups.push(() => sqsApi.close());
 
     const client = (endpoint: string): ClientOptions => ({ endpoint, region: config.region, credentials: { ...LOCAL_CREDENTIALS }, maxAttempts: 3 });
     const admin = dynamoClient(client(dynamo.endpoint));
@@ -318,7 +330,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       startedAt: new Date().toISOString(),
       region: config.region,
       credentials: { ...LOCAL_CREDENTIALS },
-      endpoints: { s3: s3.endpoint, dynamodb: dynamo.endpoint, logs: logsEndpoint },
+      endpoints: { s3: s3.endpoint, dynamodb: dynamo.endpoint, logs: logsEndpoint, sqs: sqsEndpoint },
       resources: {
         inputBucket: names.inputBucket,
         outputBucket: names.outputBucket,
@@ -339,7 +351,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     for (const f of Object.values(functions)) f.invoker.start();
 
-    const endpointsOf: Record<Service, string> = { s3: s3.endpoint, dynamodb: dynamo.endpoint, logs: logsEndpoint };
+    const endpointsOf: Record<Service, string> = { s3: s3.endpoint, dynamodb: dynamo.endpoint, logs: logsEndpoint, sqs: sqsEndpoint };
     let stopping: Promise<void> | undefined;
 
     const busy = (): string[] => {

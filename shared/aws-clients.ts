@@ -1,13 +1,14 @@
 /**
  * AWS SDK clients as every part of the project creates them: the functions, the CLI and the local
  * cloud. Endpoints come from the SDK's own configuration (`AWS_ENDPOINT_URL_S3`,
- * `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_CLOUDWATCH_LOGS`), so the local cloud needs no
+ * `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_CLOUDWATCH_LOGS`, `AWS_ENDPOINT_URL_SQS`), so the local cloud needs no
  * special code path; the only extra switch is path-style S3 addressing, which s3rver requires.
  * Retries are bounded and use the SDK's adaptive backoff (it also backs off on throttling).
  */
 import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { LOCAL_ENV } from "../core/function-env.ts";
 
 export interface ClientOptions {
@@ -49,4 +50,12 @@ export function dynamoClient(opts: ClientOptions = {}): DynamoDBClient {
 
 export function logsClient(opts: ClientOptions = {}): CloudWatchLogsClient {
   return new CloudWatchLogsClient(common(opts));
+}
+
+/**
+ * SQS (the functions' on-failure destinations). With an explicit endpoint the SDK sends every
+ * call there; without one it follows the host of each QueueUrl, as it does in AWS.
+ */
+export function sqsClient(opts: ClientOptions = {}): SQSClient {
+  return new SQSClient(common(opts));
 }

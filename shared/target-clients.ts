@@ -5,18 +5,20 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
-import { dynamoClient, logsClient, s3Client, type ClientOptions } from "./aws-clients.ts";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import { dynamoClient, logsClient, s3Client, sqsClient, type ClientOptions } from "./aws-clients.ts";
 import type { Target } from "../core/target.ts";
 
 export interface TargetClients {
   dynamo(): DynamoDBClient;
   s3(): S3Client;
   logs(): CloudWatchLogsClient;
+  sqs(): SQSClient;
   destroy(): void;
 }
 
 export function clientsFor(target: Target, opts: { maxAttempts?: number } = {}): TargetClients {
-  const base = (service: "dynamodb" | "s3" | "logs"): ClientOptions => ({
+  const base = (service: keyof NonNullable<Target["local"]>["endpoints"]): ClientOptions => ({
     region: target.region,
     ...(opts.maxAttempts !== undefined ? { maxAttempts: opts.maxAttempts } : {}),
     ...(target.local ? { endpoint: target.local.endpoints[service], credentials: target.local.credentials } : {}),
@@ -24,14 +26,17 @@ export function clientsFor(target: Target, opts: { maxAttempts?: number } = {}):
   let d: DynamoDBClient | undefined;
   let s: S3Client | undefined;
   let l: CloudWatchLogsClient | undefined;
+  let q: SQSClient | undefined;
   return {
     dynamo: () => (d ??= dynamoClient(base("dynamodb"))),
     s3: () => (s ??= s3Client(base("s3"))),
     logs: () => (l ??= logsClient(base("logs"))),
+    sqs: () => (q ??= sqsClient(base("sqs"))),
     destroy() {
       d?.destroy();
       s?.destroy();
       l?.destroy();
+      q?.destroy();
     },
   };
 }

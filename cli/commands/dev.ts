@@ -29,6 +29,7 @@ interface DevOptions {
   s3Port?: string;
   dynamodbPort?: string;
   logsPort?: string;
+  sqsPort?: string;
   stopGrace: string;
   verbose?: boolean;
   json?: boolean;
@@ -37,7 +38,7 @@ interface DevOptions {
 export function registerDev(program: Command): void {
   program
     .command("dev")
-    .description("run the whole pipeline on this machine: S3, DynamoDB, Lambda and CloudWatch Logs, locally (Ctrl-C stops)")
+    .description("run the whole pipeline on this machine: S3, DynamoDB, Lambda, CloudWatch Logs and the failure queues (SQS), locally (Ctrl-C stops)")
     .option("--demo", "upload the bundled demo inputs and open the live view (what npm start runs)")
     .option("--no-view", "with --demo: print job changes as lines instead of opening the live view")
     .option("--state-dir <dir>", "where data is kept across runs (local.json, tables, objects, logs, queues)", LOCAL_STATE_DIR)
@@ -45,6 +46,7 @@ export function registerDev(program: Command): void {
     .option("--s3-port <port>", "S3 port (default: any free port)")
     .option("--dynamodb-port <port>", "DynamoDB port (default: any free port)")
     .option("--logs-port <port>", "CloudWatch Logs port (default: any free port)")
+    .option("--sqs-port <port>", "SQS port, for the on-failure queues (default: any free port)")
     .option("--stop-grace <seconds>", "on Ctrl-C, how long running invocations may finish", "10")
     .option("--verbose", "also print every log-processor invocation")
     .option("--json", "print events as JSON lines (the first one holds the endpoints)")
@@ -71,6 +73,7 @@ async function runDev(opts: DevOptions): Promise<void> {
     ["s3", opts.s3Port, "--s3-port"],
     ["dynamodb", opts.dynamodbPort, "--dynamodb-port"],
     ["logs", opts.logsPort, "--logs-port"],
+    ["sqs", opts.sqsPort, "--sqs-port"],
   ] as const) {
     const p = port(value, flag);
     if (p !== undefined) ports[service] = p;
@@ -114,7 +117,7 @@ async function runDev(opts: DevOptions): Promise<void> {
     } catch (err) {
       if (err instanceof LocalCloudError) throw new CliError(err.message, EXIT.failure);
       // Only a port given on the command line can be taken (the defaults pick a free one).
-      if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") throw new UsageError(`a port is already in use (${(err as Error).message}); choose others with --s3-port, --dynamodb-port, --logs-port or leave them free`);
+      if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") throw new UsageError(`a port is already in use (${(err as Error).message}); choose others with --s3-port, --dynamodb-port, --logs-port, --sqs-port or leave them free`);
       throw err;
     }
     out.banner(cloud, opts.ephemeral === true);
@@ -199,6 +202,7 @@ class DevOutput {
       ["S3", `${e.endpoints.s3}  buckets ${r.inputBucket} (input, notifies the aligner), ${r.outputBucket}`],
       ["DynamoDB", `${e.endpoints.dynamodb}  table ${r.jobsTable}`],
       ["CloudWatch Logs", `${e.endpoints.logs}  groups ${r.alignerLogGroup}, ${r.logProcessorLogGroup}`],
+      ["SQS", `${e.endpoints.sqs}  on-failure queues ${Object.values(e.failureQueues ?? {}).join(", ")}`],
       ["Lambda", `${r.alignerFunction} (${cloud.config.aligner.memoryMb} MB, ${cloud.config.aligner.timeoutSeconds} s), ${r.logProcessorFunction} (${cloud.config.processor.memoryMb} MB, ${cloud.config.processor.timeoutSeconds} s)`],
       ["credentials", `${e.credentials.accessKeyId} / ${e.credentials.secretAccessKey}, region ${e.region}`],
       ["MAFFT", cloud.mafftSource],
