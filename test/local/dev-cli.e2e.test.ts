@@ -6,16 +6,19 @@
  * finish in the live view, and `q` stops everything.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createServer, type AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { isLocalEndpoints, type LocalEndpoints } from "../../core/local-endpoints.ts";
 import { destinationRecord, FailureStore } from "../../local/lambda/failures.ts";
+import { SqsApi } from "../../local/sqs/api.ts";
+import { FailureQueues } from "../../local/sqs/queues.ts";
 import { s3Client } from "../../shared/aws-clients.ts";
 import { sample } from "../helpers/local-cloud.ts";
 
@@ -99,6 +102,11 @@ describe("aligner dev", () => {
       expect(run).toMatchObject({ ok: true, attempt: 1, coldStart: true });
       expect(processesUnder(stateDir).length).toBeGreaterThan(0);
 
+      // Its SQS endpoint answers `aligner failures --local`: no failed events, both queues counted.
+      const failures = await promisify(execFile)(process.execPath, [CLI, "failures", "--local"], { cwd, env: { ...process.env, NO_COLOR: "1" } });
+      expect(failures.stdout).toMatch(/^no failed events \(lambda-aligner-aligner-failures, lambda-aligner-log-processor-failures\)\n/);
+      expect(failures.stdout).toContain("aligner: 0 listed; lambda-aligner-aligner-failures holds about 0 message(s)");
+
       child.kill("SIGINT");
       expect(await exited).toBe(0);
       expect(out.all.at(-1)).toMatchObject({ type: "stopped", queued: 0 });
@@ -119,9 +127,9 @@ describe("aligner dev", () => {
     expect(badPort.stderr).toContain("--s3-port must be a port number from 0 to 65535");
     expect(run("dev", "--logs-port", "").status).toBe(2);
     expect(run("dev", "--logs-port", "0x50").status).toBe(2);
-    const notLocal = run("failures");
-    expect(notLocal.status).toBe(2);
-    expect(notLocal.stderr).toContain("only the local cloud's failures can be listed (--local)");
+    const twoTargets = run("failures", "--local", "--outputs", "outputs.json");
+    expect(twoTargets.status).toBe(2);
+    expect(twoTargets.stderr).toContain("--local and --outputs name two different targets");
     const badFunction = run("failures", "--local", "--function", "mafft");
     expect(badFunction.status).toBe(2);
     const none = run("failures", "--local");
@@ -132,19 +140,22 @@ describe("aligner dev", () => {
 });
 
 describe("aligner failures --local", () => {
-  it("reads the files the running cloud named, whatever this shell's ALIGNER_PREFIX says", () => {
+  it("reads through SQS the queues the running cloud named, whatever this shell's ALIGNER_PREFIX says", async () => {
     const cwd = project();
     const failures = path.join(cwd, ".aligner", "failures");
     const store = new FailureStore(failures);
     const record = destinationRecord({ requestId: "3f1e2d4c-0000-4000-8000-000000000001", functionArn: "arn:aws:lambda:us-east-1:000000000000:function:lab-aligner", condition: "RetriesExhausted", invokeCount: 3, payload: { Records: [] }, lastError: undefined });
     store.put("lab-aligner-failures", record);
+    // The running cloud's SQS endpoint over that store (the other services are never called).
+    const sqs = new SqsApi(new FailureQueues(failures, ["lab-aligner-failures", "lab-log-processor-failures"]), {}, { region: "us-east-1", accountId: "000000000000" });
+    const sqsEndpoint = await sqs.listen(0);
     const endpoints: LocalEndpoints = {
       version: 1,
       pid: process.pid,
       startedAt: new Date().toISOString(),
       region: "us-east-1",
       credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-      endpoints: { s3: "http://127.0.0.1:1", dynamodb: "http://127.0.0.1:1", logs: "http://127.0.0.1:1" },
+      endpoints: { s3: "http://127.0.0.1:1", dynamodb: "http://127.0.0.1:1", logs: "http://127.0.0.1:1", sqs: sqsEndpoint },
       resources: { inputBucket: "lab-input", outputBucket: "lab-output", jobsTable: "lab-jobs", alignerFunction: "lab-aligner", logProcessorFunction: "lab-log-processor", alignerLogGroup: "/aws/lambda/lab-aligner", logProcessorLogGroup: "/aws/lambda/lab-log-processor" },
       failureStore: failures,
       failureQueues: { aligner: "lab-aligner-failures", logProcessor: "lab-log-processor-failures" },
@@ -152,8 +163,8 @@ describe("aligner failures --local", () => {
     writeFileSync(path.join(cwd, ".aligner", "local.json"), JSON.stringify(endpoints));
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
     delete env["ALIGNER_PREFIX"]; // the default prefix would name lambda-aligner-aligner-failures
-    const r = spawnSync(process.execPath, [CLI, "failures", "--local", "--json"], { cwd, encoding: "utf8", env });
-    expect(r.status).toBe(0);
+    // Not spawnSync: the endpoint runs in this process and must answer meanwhile.
+    const r = await promisify(execFile)(process.execPath, [CLI, "failures", "--local", "--json"], { cwd, encoding: "utf8", env }).finally(() => sqs.close());
     expect(r.stdout.trim().split("\n").map((l) => JSON.parse(l) as unknown)).toEqual([{ function: "aligner", ...record }]);
 
     // A damaged file is refused in one sentence, not followed into a crash.
