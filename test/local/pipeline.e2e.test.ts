@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
 import { outputKeyFor } from "../../core/output-key.ts";
 import { sample, startTestCloud, withoutBookkeeping, type TestCloud } from "../helpers/local-cloud.ts";
@@ -123,11 +124,12 @@ describe("timeouts and retries on the local cloud", () => {
         responsePayload: expect.objectContaining({ errorType: "Sandbox.Timedout" }),
       }),
     ]);
-    // ...and `aligner failures --local` shows it.
-    const out = execFileSync(process.execPath, [path.join(REPO, "bin", "aligner.js"), "failures", "--local", "--json"], { cwd: project, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    // ...and `aligner failures --local` shows it, read through the cloud's SQS endpoint (which runs
+    // in this process: the CLI is awaited, not run synchronously, so the endpoint can answer).
+    const { stdout: out } = await promisify(execFile)(process.execPath, [path.join(REPO, "bin", "aligner.js"), "failures", "--local", "--json"], { cwd: project, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
     const lines = out.trim().split("\n").map((l) => JSON.parse(l) as { function: string; requestContext: { requestId: string } });
     expect(lines).toEqual([expect.objectContaining({ function: "aligner", requestContext: expect.objectContaining({ requestId: timedOut!.requestId }) })]);
-    const table = execFileSync(process.execPath, [path.join(REPO, "bin", "aligner.js"), "failures", "--local"], { cwd: project, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    const { stdout: table } = await promisify(execFile)(process.execPath, [path.join(REPO, "bin", "aligner.js"), "failures", "--local"], { cwd: project, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
     expect(table).toContain("RetriesExhausted");
     expect(table).toContain("hangs-always.fasta");
   });
