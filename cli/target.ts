@@ -9,8 +9,8 @@ import path from "node:path";
 import { resolveConfig } from "../core/config.ts";
 import { isLocalEndpoints, LOCAL_ENDPOINTS_FILE, LOCAL_STATE_DIR, type LocalEndpoints } from "../core/local-endpoints.ts";
 import { processAlive } from "../local/endpoints-file.ts";
-import { awsTarget, checkRegion, describeTarget, readStackOutputs, requireResource, TargetError, targetFromLocalEndpoints, type AwsTargetSources, type OutputsFile, type Target } from "../core/target.ts";
-import { resourceNames, type FunctionId, type StackOutputKey } from "../core/names.ts";
+import { awsTarget, checkRegion, describeTarget, FAILURE_QUEUE_RESOURCE, requireResolved, requireResource, TargetError, targetFromLocalEndpoints, type AwsTargetSources, type OutputsFile, type ResolvedResource, type Target } from "../core/target.ts";
+import { resourceNames, type FunctionId } from "../core/names.ts";
 import { JobsReader } from "../shared/jobs-reader.ts";
 import { clientsFor, type TargetClients } from "../shared/target-clients.ts";
 import { colorEnabled, paint } from "./output.ts";
@@ -97,71 +97,21 @@ function awsSources(flags: TargetFlags, env: NodeJS.ProcessEnv, cwd: string): Aw
   };
 }
 
-/** Environment variables that give a failure queue's URL, as the stack outputs `*_failure_queue_url` do. */
-export const FAILURE_QUEUE_URL_ENV: Record<FunctionId, string> = {
-  aligner: "ALIGNER_FAILURE_QUEUE_URL",
-  logProcessor: "ALIGNER_LOG_PROCESSOR_FAILURE_QUEUE_URL",
-};
-
-const FAILURE_QUEUE_OUTPUT: Record<FunctionId, StackOutputKey> = { aligner: "alignerFailureQueueUrl", logProcessor: "logProcessorFailureQueueUrl" };
-
-/** A function's on-failure queue: its URL when something named it, else its name (for GetQueueUrl). */
-export interface FailureQueueRef {
-  name: string;
-  url?: string;
-  /** Where it came from, for humans: "outputs.json", "ALIGNER_FAILURE_QUEUE_URL", "prefix lab", ... */
-  from: string;
-}
-
 /**
- * The on-failure queues of a target, found the way the other resources are: for the local cloud
- * the names in its local.json; for AWS, in order, the `--outputs` file, the environment
- * (FAILURE_QUEUE_URL_ENV), an `outputs.json` found here, and the name the configured prefix gives
- * (the stack names the queues itself, so GetQueueUrl finds them).
+ * The on-failure queues of a target, found as its other resources are (core/target.ts): for the
+ * local cloud the names in its local.json, whether or not it still runs (its store outlives it);
+ * for AWS the `--outputs` file, the environment, an `outputs.json` found here, then the name the
+ * configured prefix gives (the stack names the queues itself, so GetQueueUrl finds them).
  */
-export function resolveFailureQueues(flags: TargetFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Record<FunctionId, FailureQueueRef> {
+export function resolveFailureQueues(flags: TargetFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Record<FunctionId, ResolvedResource> {
+  let target: Target;
   if (flags.local) {
     const { shown, content } = readLocalEndpointsFile(cwd);
-    const names = content.failureQueues ?? resourceNames(resolveConfig({ env })).failureQueues;
-    return { aligner: { name: names.aligner, from: shown }, logProcessor: { name: names.logProcessor, from: shown } };
+    target = targetFromLocalEndpoints(content, shown);
+  } else {
+    target = awsTarget(awsSources(flags, env, cwd));
   }
-  const s = awsSources(flags, env, cwd);
-  const names = resourceNames(s.config);
-  const outputs = (file: OutputsFile | undefined) => {
-    if (!file) return undefined;
-    try {
-      return { path: file.path, values: readStackOutputs(file.content, names.stack) };
-    } catch (err) {
-      throw new TargetError(`${file.path} ${(err as Error).message}`);
-    }
-  };
-  const explicit = outputs(s.explicitOutputs);
-  const discovered = outputs(s.discoveredOutputs);
-  const ref = (fn: FunctionId): FailureQueueRef => {
-    const fromUrl = (url: string, from: string): FailureQueueRef => {
-      const name = queueNameOf(url);
-      if (!name) throw new TargetError(`${from} does not hold an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME): ${JSON.stringify(url)}`);
-      return { name, url, from };
-    };
-    const e = explicit?.values[FAILURE_QUEUE_OUTPUT[fn]];
-    if (e) return fromUrl(e, explicit!.path);
-    const v = s.env[FAILURE_QUEUE_URL_ENV[fn]];
-    if (v) return fromUrl(v, FAILURE_QUEUE_URL_ENV[fn]);
-    const d = discovered?.values[FAILURE_QUEUE_OUTPUT[fn]];
-    if (d) return fromUrl(d, discovered!.path);
-    return { name: names.failureQueues[fn], from: `prefix ${s.config.prefix}` };
-  };
-  return { aligner: ref("aligner"), logProcessor: ref("logProcessor") };
-}
-
-/** The queue name of a queue URL (`.../ACCOUNT/NAME`), or undefined when it is not one. */
-function queueNameOf(url: string): string | undefined {
-  try {
-    const parts = new URL(url).pathname.split("/").filter(Boolean);
-    return parts.length === 2 ? parts[1] : undefined;
-  } catch {
-    return undefined;
-  }
+  return { aligner: requireResolved(target, FAILURE_QUEUE_RESOURCE.aligner), logProcessor: requireResolved(target, FAILURE_QUEUE_RESOURCE.logProcessor) };
 }
 
 /** One line on stderr naming the target, when a person is watching (stderr is a terminal). */

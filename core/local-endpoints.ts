@@ -35,9 +35,9 @@ export interface LocalEndpoints {
   failureStore: string;
   /**
    * The queue names the files of `failureStore` are named after (the cloud's own, which another
-   * shell's ALIGNER_PREFIX may not give). Absent in files written before it was added.
+   * shell's ALIGNER_PREFIX may not give).
    */
-  failureQueues?: Record<FunctionId, string>;
+  failureQueues: Record<FunctionId, string>;
 }
 
 const RESOURCE_KEYS = ["inputBucket", "outputBucket", "jobsTable", "alignerFunction", "logProcessorFunction", "alignerLogGroup", "logProcessorLogGroup"] as const satisfies readonly (keyof LocalEndpoints["resources"])[];
@@ -56,6 +56,6 @@ export function isLocalEndpoints(value: unknown): value is LocalEndpoints {
     strings(v.endpoints, ["s3", "dynamodb", "logs", "sqs"]) &&
     strings(v.resources, RESOURCE_KEYS) &&
     typeof v.failureStore === "string" &&
-    (v.failureQueues === undefined || strings(v.failureQueues, ["aligner", "logProcessor"]))
+    strings(v.failureQueues, ["aligner", "logProcessor"])
   );
 }

@@ -13,16 +13,23 @@
 import { KNOBS, type AlignerConfig } from "./config.ts";
 import { RESOURCE_ENV } from "./function-env.ts";
 import type { LocalEndpoints } from "./local-endpoints.ts";
-import { resourceNames, STACK_OUTPUTS, type StackOutputKey } from "./names.ts";
+import { resourceNames, STACK_OUTPUTS, type FunctionId, type StackOutputKey } from "./names.ts";
 
-export type ResourceKey = "jobsTable" | "inputBucket" | "outputBucket" | "alignerLogGroup";
+export type ResourceKey = "jobsTable" | "inputBucket" | "outputBucket" | "alignerLogGroup" | "alignerFailureQueue" | "logProcessorFailureQueue";
 
 export const RESOURCE_LABELS: Record<ResourceKey, string> = {
   jobsTable: "jobs table",
   inputBucket: "input bucket",
   outputBucket: "output bucket",
   alignerLogGroup: "aligner log group",
+  alignerFailureQueue: "aligner failure queue",
+  logProcessorFailureQueue: "log-processor failure queue",
 };
+
+/** The on-failure destination queue of each function, as a resource of the target. */
+export const FAILURE_QUEUE_RESOURCE: Record<FunctionId, ResourceKey> = { aligner: "alignerFailureQueue", logProcessor: "logProcessorFailureQueue" };
+/** Resources the stack outputs and the environment give as SQS queue URLs (their name is the URL's last part). */
+const QUEUE_URL_RESOURCES = new Set<ResourceKey>(Object.values(FAILURE_QUEUE_RESOURCE));
 
 /** Environment variables that name a resource for the CLI (the first three are the functions' own). */
 export const TARGET_ENV: Record<ResourceKey, string> = {
@@ -30,6 +37,8 @@ export const TARGET_ENV: Record<ResourceKey, string> = {
   inputBucket: RESOURCE_ENV.inputBucket,
   outputBucket: RESOURCE_ENV.outputBucket,
   alignerLogGroup: "ALIGNER_LOG_GROUP",
+  alignerFailureQueue: "ALIGNER_FAILURE_QUEUE_URL",
+  logProcessorFailureQueue: "ALIGNER_LOG_PROCESSOR_FAILURE_QUEUE_URL",
 };
 
 const OUTPUT_OF: Record<ResourceKey, StackOutputKey> = {
@@ -37,10 +46,14 @@ const OUTPUT_OF: Record<ResourceKey, StackOutputKey> = {
   inputBucket: "inputBucket",
   outputBucket: "outputBucket",
   alignerLogGroup: "alignerLogGroup",
+  alignerFailureQueue: "alignerFailureQueueUrl",
+  logProcessorFailureQueue: "logProcessorFailureQueueUrl",
 };
 
 export interface ResolvedResource {
   name: string;
+  /** For queues named by a URL (stack outputs, environment); otherwise found by name (GetQueueUrl). */
+  url?: string;
   /** Where the name came from, for humans: "outputs.json", "ALIGNER_JOBS_TABLE", ... */
   from: string;
 }
@@ -75,6 +88,8 @@ export function targetFromLocalEndpoints(e: LocalEndpoints, file = ".aligner/loc
       inputBucket: { name: e.resources.inputBucket, from },
       outputBucket: { name: e.resources.outputBucket, from },
       alignerLogGroup: { name: e.resources.alignerLogGroup, from },
+      alignerFailureQueue: { name: e.failureQueues.aligner, from },
+      logProcessorFailureQueue: { name: e.failureQueues.logProcessor, from },
     },
   };
 }
@@ -142,15 +157,22 @@ export function awsTarget(s: AwsTargetSources): Target {
   const names = resourceNames(s.config);
   const explicit = s.explicitOutputs ? withPath(s.explicitOutputs, names.stack) : undefined;
   const discovered = s.discoveredOutputs ? withPath(s.discoveredOutputs, names.stack) : undefined;
-  const defaults: Partial<Record<ResourceKey, string>> = { jobsTable: names.jobsTable, alignerLogGroup: names.logGroups.aligner };
+  // The names the stack does not randomise; its queues are found by name with GetQueueUrl.
+  const defaults: Partial<Record<ResourceKey, string>> = {
+    jobsTable: names.jobsTable,
+    alignerLogGroup: names.logGroups.aligner,
+    alignerFailureQueue: names.failureQueues.aligner,
+    logProcessorFailureQueue: names.failureQueues.logProcessor,
+  };
   const resources: Partial<Record<ResourceKey, ResolvedResource>> = {};
   for (const key of Object.keys(RESOURCE_LABELS) as ResourceKey[]) {
     const fromExplicit = explicit?.values[OUTPUT_OF[key]];
     const fromEnv = s.env[TARGET_ENV[key]];
     const fromDiscovered = discovered?.values[OUTPUT_OF[key]];
-    if (fromExplicit) resources[key] = { name: fromExplicit, from: explicit!.path };
-    else if (fromEnv) resources[key] = { name: fromEnv, from: TARGET_ENV[key] };
-    else if (fromDiscovered) resources[key] = { name: fromDiscovered, from: discovered!.path };
+    const given = (value: string, from: string): ResolvedResource => (QUEUE_URL_RESOURCES.has(key) ? queueFromUrl(value, from) : { name: value, from });
+    if (fromExplicit) resources[key] = given(fromExplicit, explicit!.path);
+    else if (fromEnv) resources[key] = given(fromEnv, TARGET_ENV[key]);
+    else if (fromDiscovered) resources[key] = given(fromDiscovered, discovered!.path);
     else if (defaults[key]) resources[key] = { name: defaults[key]!, from: `prefix ${s.config.prefix}` };
   }
   // The environment's region is config.region (same variables, same order as the deploy reads
@@ -167,6 +189,18 @@ export function awsTarget(s: AwsTargetSources): Target {
   };
 }
 
+/** A queue given by its URL (`https://sqs.REGION.amazonaws.com/ACCOUNT/NAME`): its name is the last part. */
+function queueFromUrl(url: string, from: string): ResolvedResource {
+  let parts: string[] = [];
+  try {
+    parts = new URL(url).pathname.split("/").filter(Boolean);
+  } catch {
+    // not a URL: refused below
+  }
+  if (parts.length !== 2) throw new TargetError(`${from} does not hold an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME): ${JSON.stringify(url)}`);
+  return { name: parts[1]!, url, from };
+}
+
 function withPath(file: OutputsFile, stackName: string): { path: string; values: Partial<Record<StackOutputKey, string>> } {
   try {
     return { path: file.path, values: readStackOutputs(file.content, stackName) };
@@ -177,8 +211,13 @@ function withPath(file: OutputsFile, stackName: string): { path: string; values:
 
 /** The resource's name, or a sentence saying what is missing and how to provide it. */
 export function requireResource(target: Target, key: ResourceKey): string {
+  return requireResolved(target, key).name;
+}
+
+/** As requireResource, with where the name came from (and a queue's URL). */
+export function requireResolved(target: Target, key: ResourceKey): ResolvedResource {
   const r = target.resources[key];
-  if (r) return r.name;
+  if (r) return r;
   if (target.kind === "local") throw new TargetError(`the local cloud's ${RESOURCE_LABELS[key]} is not named in ${target.source}; restart it with aligner dev`);
   throw new TargetError(
     `the ${RESOURCE_LABELS[key]} is not known: pass --outputs FILE (written by cdktf deploy --outputs-file FILE) or set ${TARGET_ENV[key]}, or use --local for the local cloud`,
@@ -196,6 +235,7 @@ export function describeTarget(target: Target): { summary: string; rows: { resou
       { resource: "DynamoDB endpoint", name: target.local.endpoints.dynamodb, from: "local cloud" },
       { resource: "S3 endpoint", name: target.local.endpoints.s3, from: "local cloud" },
       { resource: "CloudWatch Logs endpoint", name: target.local.endpoints.logs, from: "local cloud" },
+      { resource: "SQS endpoint", name: target.local.endpoints.sqs, from: "local cloud" },
     );
   }
   const table = target.resources.jobsTable?.name;

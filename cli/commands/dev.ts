@@ -202,7 +202,7 @@ class DevOutput {
       ["S3", `${e.endpoints.s3}  buckets ${r.inputBucket} (input, notifies the aligner), ${r.outputBucket}`],
       ["DynamoDB", `${e.endpoints.dynamodb}  table ${r.jobsTable}`],
       ["CloudWatch Logs", `${e.endpoints.logs}  groups ${r.alignerLogGroup}, ${r.logProcessorLogGroup}`],
-      ["SQS", `${e.endpoints.sqs}  on-failure queues ${Object.values(e.failureQueues ?? {}).join(", ")}`],
+      ["SQS", `${e.endpoints.sqs}  on-failure queues ${Object.values(e.failureQueues).join(", ")}`],
       ["Lambda", `${r.alignerFunction} (${cloud.config.aligner.memoryMb} MB, ${cloud.config.aligner.timeoutSeconds} s), ${r.logProcessorFunction} (${cloud.config.processor.memoryMb} MB, ${cloud.config.processor.timeoutSeconds} s)`],
       ["credentials", `${e.credentials.accessKeyId} / ${e.credentials.secretAccessKey}, region ${e.region}`],
       ["MAFFT", cloud.mafftSource],

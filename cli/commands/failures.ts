@@ -24,14 +24,14 @@ import { LOCAL_STATE_DIR } from "../../core/local-endpoints.ts";
 import { decodeAwslogsData, PayloadError } from "../../core/logs/payload.ts";
 import { decodeEventKey } from "../../core/s3-event-key.ts";
 import { resourceNames, type FunctionId } from "../../core/names.ts";
-import { TargetError } from "../../core/target.ts";
+import { TargetError, type ResolvedResource } from "../../core/target.ts";
 import { processAlive } from "../../local/endpoints-file.ts";
 import { failureFile, readFailures, type DestinationRecord } from "../../local/lambda/failures.ts";
 import { clientsFor } from "../../shared/target-clients.ts";
 import { withAws } from "../aws-call.ts";
 import { UsageError } from "../errors.ts";
 import { colorEnabled, formatTable, paint } from "../output.ts";
-import { addTargetOptions, announceTarget, findLocalEndpointsFile, readLocalEndpointsFile, resolveFailureQueues, resolveTarget, type FailureQueueRef, type TargetFlags } from "../target.ts";
+import { addTargetOptions, announceTarget, findLocalEndpointsFile, readLocalEndpointsFile, resolveFailureQueues, resolveTarget, type TargetFlags } from "../target.ts";
 
 interface FailuresOptions extends TargetFlags {
   function: string;
@@ -167,11 +167,11 @@ function stoppedLocalStore(): { dir: string; shown: string; queues: Record<Funct
   }
   const { content } = readLocalEndpointsFile();
   if (processAlive(content.pid)) return undefined;
-  return { dir: content.failureStore, shown: shownDir(content.failureStore), queues: content.failureQueues ?? configured() };
+  return { dir: content.failureStore, shown: shownDir(content.failureStore), queues: content.failureQueues };
 }
 
 /** A read-only look at one queue (or, with `remove`, a receive that hides what it read for the deletion). */
-async function peek(sqs: SQSClient, fn: FunctionId, ref: FailureQueueRef, limit: number, remove: boolean): Promise<{ rows: Row[]; report: Omit<QueueReport, "listed"> }> {
+async function peek(sqs: SQSClient, fn: FunctionId, ref: ResolvedResource, limit: number, remove: boolean): Promise<{ rows: Row[]; report: Omit<QueueReport, "listed"> }> {
   const queueUrl = ref.url ?? (await sqs.send(new GetQueueUrlCommand({ QueueName: ref.name }))).QueueUrl!;
   const attrs = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }))).Attributes ?? {};
   const approximate = Number(attrs.ApproximateNumberOfMessages ?? 0);

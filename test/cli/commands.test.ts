@@ -39,6 +39,7 @@ function localFile(folder: string, endpoint: string, pid = process.pid): void {
       endpoints: { s3: endpoint, dynamodb: endpoint, logs: endpoint, sqs: endpoint },
       resources: { inputBucket: "cli-in", outputBucket: "cli-out", jobsTable: TABLE, alignerFunction: "f", logProcessorFunction: "g", alignerLogGroup: "/aws/lambda/f", logProcessorLogGroup: "/aws/lambda/g" },
       failureStore: "failures",
+      failureQueues: { aligner: "f-failures", logProcessor: "g-failures" },
     }),
   );
 }
@@ -165,7 +166,9 @@ describe("aligner stats, target and watch", () => {
     expect(t.resources["jobsTable"]!.name).toBe(TABLE);
     expect(t.missing).toEqual([]);
     const text = await aligner(["target", "--local"]);
-    expect(text.stdout).toContain(`jobs table                ${TABLE}`);
+    expect(text.stdout).toMatch(new RegExp(`jobs table\\s+${TABLE}\\s+\\.aligner/local\\.json`));
+    expect(t.resources["alignerFailureQueue"]!.name).toBe("f-failures");
+    expect(text.stdout).toMatch(/log-processor failure queue\s+g-failures\s+\.aligner\/local\.json/);
   });
 
   it("target: for AWS, takes names from the outputs file and the environment, and says what is missing", async () => {
@@ -179,6 +182,7 @@ describe("aligner stats, target and watch", () => {
       expect(t.resources["inputBucket"]).toEqual({ name: "lambda-aligner-input-abc123", from: "outputs.json" });
       expect(t.resources["outputBucket"]).toEqual({ name: "out-from-env", from: "ALIGNER_OUTPUT_BUCKET" });
       expect(t.resources["alignerLogGroup"]).toEqual({ name: "/aws/lambda/lambda-aligner-aligner", from: "prefix lambda-aligner" });
+      expect(t.resources["alignerFailureQueue"]).toEqual({ name: "lambda-aligner-aligner-failures", from: "prefix lambda-aligner" });
       writeFileSync(path.join(aws, "two.json"), JSON.stringify({ "stack-a": { jobs_table: "a-jobs" }, "stack-b": { jobs_table: "b-jobs" } }));
       const two = await aligner(["target", "--outputs", "two.json"], { cwd: aws, env: { ALIGNER_PREFIX: "other-stack" } });
       expect(two.code).toBe(2);
@@ -240,6 +244,7 @@ describe("aligner stats, target and watch", () => {
           endpoints: { s3: s3.endpoint, dynamodb: "http://127.0.0.1:9", logs: "http://127.0.0.1:9", sqs: "http://127.0.0.1:9" },
           resources: { inputBucket: "cli-in", outputBucket: "cli-out", jobsTable: TABLE, alignerFunction: "f", logProcessorFunction: "g", alignerLogGroup: "/aws/lambda/f", logProcessorLogGroup: "/aws/lambda/g" },
           failureStore: "failures",
+          failureQueues: { aligner: "f-failures", logProcessor: "g-failures" },
         }),
       );
       writeFileSync(path.join(half, "pair.fasta"), ">a\nACGT\n>b\nACGA\n");
