@@ -6,7 +6,8 @@
  * One code path for AWS and the local cloud: the queues are read through the SQS API (the local
  * cloud serves it, local/sqs/api.ts). Reading is a peek: ReceiveMessage with VisibilityTimeout 0,
  * up to 10 messages a call, repeated and deduplicated by MessageId until a few calls in a row bring
- * nothing new, ApproximateNumberOfMessages are seen, or --limit is reached. SQS answers each call
+ * nothing new or ApproximateNumberOfMessages are seen; --limit then keeps the newest of them (a
+ * receive brings the messages in no particular order, so stopping at N would show any N). SQS answers each call
  * from a sample of its servers, so on a very large queue the list may be incomplete; the output
  * says so and shows ApproximateNumberOfMessages. Nothing is deleted unless --delete is given: then
  * the messages are received with a visibility timeout (hidden from other readers meanwhile) and
@@ -80,7 +81,7 @@ export function registerFailures(program: Command): void {
   addTargetOptions(cmd)
     .option("--function <name>", "aligner, log-processor or all", "all")
     .option("--json", "one JSON object per line: the record Lambda sends to a destination, plus the function")
-    .option("--limit <n>", "show at most N (the newest of those read; 0 = all)", "50")
+    .option("--limit <n>", "show at most the newest N of those read (0 = all)", "50")
     .option("--delete", `delete the listed messages from the queues (they are hidden from other readers for ${DELETE_VISIBILITY_SECONDS} s while listed)`)
     .addHelpText(
       "after",
@@ -126,7 +127,7 @@ async function runFailures(opts: FailuresOptions): Promise<void> {
   try {
     const sqs = clients.sqs();
     const queues = fns.map((fn) => refs[fn].name).join(" and ");
-    const read = await withAws(target, `reading the failure queue${fns.length > 1 ? "s" : ""} ${queues}`, () => Promise.all(fns.map((fn) => peek(sqs, fn, refs[fn], limit, opts.delete === true))));
+    const read = await withAws(target, `reading the failure queue${fns.length > 1 ? "s" : ""} ${queues}`, () => Promise.all(fns.map((fn) => peek(sqs, fn, refs[fn], opts.delete === true))));
     const rows = newest(
       read.flatMap((r) => r.rows),
       limit,
@@ -171,30 +172,30 @@ function stoppedLocalStore(): { dir: string; shown: string; queues: Record<Funct
 }
 
 /** A read-only look at one queue (or, with `remove`, a receive that hides what it read for the deletion). */
-async function peek(sqs: SQSClient, fn: FunctionId, ref: ResolvedResource, limit: number, remove: boolean): Promise<{ rows: Row[]; report: Omit<QueueReport, "listed"> }> {
+async function peek(sqs: SQSClient, fn: FunctionId, ref: ResolvedResource, remove: boolean): Promise<{ rows: Row[]; report: Omit<QueueReport, "listed"> }> {
   const queueUrl = ref.url ?? (await sqs.send(new GetQueueUrlCommand({ QueueName: ref.name }))).QueueUrl!;
   const attrs = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }))).Attributes ?? {};
   const approximate = Number(attrs.ApproximateNumberOfMessages ?? 0);
   const inFlight = Number(attrs.ApproximateNumberOfMessagesNotVisible ?? 0);
-  const want = limit > 0 ? limit : Infinity;
   const seen = new Map<string, Message>();
   let quiet = 0;
-  for (let calls = 0; calls < MAX_CALLS && seen.size < want && quiet < QUIET_CALLS; calls++) {
+  for (let calls = 0; calls < MAX_CALLS && quiet < QUIET_CALLS; calls++) {
     // All of them seen (as far as SQS can count): no need to wait for quiet calls.
     if (calls > 0 && seen.size >= approximate) break;
     const got = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
-        MaxNumberOfMessages: Math.min(10, want - seen.size),
+        MaxNumberOfMessages: 10,
         VisibilityTimeout: remove ? DELETE_VISIBILITY_SECONDS : 0,
         WaitTimeSeconds: WAIT_SECONDS,
       }),
     );
     let fresh = 0;
     for (const m of got.Messages ?? []) {
-      if (m.MessageId === undefined || seen.has(m.MessageId)) continue;
+      if (m.MessageId === undefined) continue;
+      if (!seen.has(m.MessageId)) fresh++;
+      // The latest receipt: SQS may not delete a message by an older handle than its last receive's.
       seen.set(m.MessageId, m);
-      fresh++;
     }
     quiet = fresh > 0 ? 0 : quiet + 1;
   }

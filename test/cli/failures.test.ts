@@ -116,6 +116,8 @@ describe("aligner failures --local (a running local cloud, through SQS)", () => 
     expect(lines[0]).toMatch(/^TIME\s+FUNCTION\s+REQUEST ID\s+CONDITION\s+ATTEMPTS\s+EVENT\s+LAST ERROR$/);
     const table = lines.filter((l) => /^\d{4}-/.test(l));
     expect(table).toHaveLength(5);
+    // The newest 5 of the queue (as before SQS), not the first 5 a receive happens to bring.
+    expect(table.map((l) => /8000-(\d{12})/.exec(l)![1]!.replace(/^0+/, ""))).toEqual(["19", "20", "21", "22", "23"]);
     expect(table[0]).toMatch(/aligner\s+00000000-0000-4000-8000-\d{12}\s+RetriesExhausted\s+3\s+in\/job \d+\.fasta\s+Sandbox\.Timedout: Task timed out/);
     expect(r.stdout).toContain("aligner: 5 listed; lab-aligner-failures holds about 23 message(s)");
     expect(r.stdout).toContain("SQS answers each receive from a sample of the queue, so on a very large queue this list may be incomplete");
@@ -127,6 +129,7 @@ describe("aligner failures --local (a running local cloud, through SQS)", () => 
     expect(r.code).toBe(0);
     const listed = jsonLines(r.stdout);
     expect(listed).toHaveLength(1);
+    expect(listed[0]!.requestContext.requestId).toBe(record(102, "log-processor").requestContext.requestId); // the newest
     expect(r.stderr).toContain("deleted 1 message(s)");
     const after = ids(store.read(QUEUES.logProcessor));
     expect(after).toEqual(before.filter((id) => id !== listed[0]!.requestContext.requestId));
