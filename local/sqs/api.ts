@@ -26,6 +26,8 @@ const CONTENT_TYPE = "application/x-amz-json-1.0";
 const DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30;
 const RETENTION_SECONDS = 14 * 24 * 3600;
 const LONG_POLL_STEP_MS = 50;
+/** No request of the operations served comes near this; a bigger body is refused unread, not buffered. */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
 
 class ServiceError extends Error {
   constructor(
@@ -113,6 +115,7 @@ export class SqsApi {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
+    let tooLarge = false;
     const reply = (status: number, body: Json, queryError?: string) => {
       if (res.destroyed) return;
       const text = JSON.stringify(body);
@@ -121,12 +124,17 @@ export class SqsApi {
         "x-amzn-requestid": requestId,
         "content-length": Buffer.byteLength(text),
         ...(queryError ? { "x-amzn-query-error": queryError } : {}),
+        // The rest of an oversized body is never read: the connection cannot carry another request.
+        ...(tooLarge ? { connection: "close" } : {}),
       });
       res.end(text);
     };
     try {
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
+      const chunks = await readBody(req, MAX_REQUEST_BYTES);
+      if (chunks === undefined) {
+        tooLarge = true;
+        throw new ServiceError("RequestEntityTooLarge", "RequestEntityTooLarge", `The request body is larger than ${MAX_REQUEST_BYTES} bytes.`, 413);
+      }
       const target = String(req.headers["x-amz-target"] ?? "");
       if (req.method !== "POST" || !target.startsWith(TARGET_PREFIX)) {
         throw new ServiceError("UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", "Expected a POST with X-Amz-Target: AmazonSQS.<Operation> (the AWS JSON protocol).");
@@ -249,6 +257,22 @@ export class SqsApi {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** The body's chunks, or undefined (and the request left unread) once it grows past `max` bytes. */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer[] | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size <= max) return void chunks.push(c);
+      req.off("data", onData).off("end", onEnd).pause();
+      resolve(undefined);
+    };
+    const onEnd = () => resolve(chunks);
+    req.on("data", onData).on("end", onEnd).on("error", reject);
+  });
+}
 
 function optString(input: Json, key: string): string | undefined {
   const v = input[key];

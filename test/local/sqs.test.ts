@@ -7,6 +7,7 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -22,7 +23,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { sqsClient } from "../../shared/aws-clients.ts";
 import { destinationRecord, FailureStore, type DestinationRecord } from "../../local/lambda/failures.ts";
-import { SqsApi } from "../../local/sqs/api.ts";
+import { MAX_REQUEST_BYTES, SqsApi } from "../../local/sqs/api.ts";
 import { FailureQueues } from "../../local/sqs/queues.ts";
 
 const ACCOUNT = "000000000000";
@@ -220,6 +221,49 @@ describe("the local SQS endpoint through @aws-sdk/client-sqs", () => {
     const got = await b.sqs.send(new ReceiveMessageCommand({ QueueUrl: b.url, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }));
     expect(got.Messages).toHaveLength(2);
     expect(await counts(b)).toEqual({ visible: 2, notVisible: 0 });
+  });
+});
+
+describe("the local SQS endpoint over raw HTTP (requests no SDK would send)", () => {
+  /** One request on a connection of its own; a reset connection is reported as status 0. */
+  function post(url: string, body: string | Buffer, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+    return new Promise((resolve) => {
+      const req = request(url, { method: "POST", headers: { "content-type": "application/x-amz-json-1.0", ...headers }, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c)).on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+      });
+      req.on("error", () => resolve({ status: 0, headers: {}, body: "" }));
+      req.end(body);
+    });
+  }
+
+  it("answers bad JSON, a missing or foreign X-Amz-Target and a body that is no object with the protocol's error shape", async () => {
+    const b = await bench(1);
+    const endpoint = b.url.slice(0, b.url.indexOf(`/${ACCOUNT}/`));
+    const target = { "x-amz-target": "AmazonSQS.ReceiveMessage" };
+    for (const [body, headers, code] of [
+      ["{not json", target, "InvalidParameterValue;Sender"],
+      ["[1,2]", target, "InvalidParameterValue;Sender"],
+      ["{}", {}, "AWS.SimpleQueueService.UnsupportedOperation;Sender"],
+      ["{}", { "x-amz-target": "Logs_20140328.GetLogEvents" }, "AWS.SimpleQueueService.UnsupportedOperation;Sender"],
+      ["{}", target, "MissingParameter;Sender"],
+    ] as const) {
+      const r = await post(endpoint, body, headers);
+      expect(r.status).toBe(400);
+      expect(r.headers["x-amzn-query-error"]).toBe(code);
+      expect(JSON.parse(r.body)).toEqual({ __type: expect.stringMatching(/^com\.amazonaws\.sqs#\w+$/), message: expect.any(String) });
+    }
+  });
+
+  it("refuses a body over MAX_REQUEST_BYTES without buffering it, and keeps serving", async () => {
+    const b = await bench(1);
+    const endpoint = b.url.slice(0, b.url.indexOf(`/${ACCOUNT}/`));
+    const huge = Buffer.alloc(MAX_REQUEST_BYTES + 1, 0x20);
+    const r = await post(endpoint, huge, { "x-amz-target": "AmazonSQS.ReceiveMessage" });
+    // The answer is 413, unless the connection closed before the client read it (it was still sending).
+    expect([0, 413]).toContain(r.status);
+    if (r.status === 413) expect(r.headers["x-amzn-query-error"]).toBe("RequestEntityTooLarge;Sender");
+    expect((await b.sqs.send(new ReceiveMessageCommand({ QueueUrl: b.url, VisibilityTimeout: 0 }))).Messages).toHaveLength(1);
   });
 });
 
