@@ -119,10 +119,18 @@ export class FailureQueues {
     const decoded = decodeHandle(receiptHandle);
     if (!decoded || decoded.queue !== queue) throw new ReceiptHandleError(`The input receipt handle "${receiptHandle}" is not a valid receipt handle.`);
     const file = failureFile(this.dir, queue);
-    const all = this.messages(queue);
-    const index = all.findIndex((m) => m.messageId === decoded.messageId);
+    if (!existsSync(file)) return;
+    // Only that message's line goes: every other line stays byte for byte, even one this does not serve.
+    const lines = readFileSync(file, "utf8").split("\n");
+    const seen = new Map<string, number>();
+    const index = lines.findIndex((line) => {
+      if (sentTimestampOf(line) === undefined) return false;
+      const nth = seen.get(line) ?? 0;
+      seen.set(line, nth + 1);
+      return messageIdOf(queue, line, nth) === decoded.messageId;
+    });
     if (index < 0) return;
-    const kept = all.filter((_, i) => i !== index).map((m) => `${m.body}\n`).join("");
+    const kept = lines.filter((_, i) => i !== index).join("\n");
     // Replaced whole (write, then rename): a reader sees the file before or after, never half of it.
     // Synchronous like the invoker's appends, so none can fall between the read and the rename.
     const tmp = `${file}.${process.pid}.sqs.tmp`;

@@ -198,6 +198,18 @@ describe("the local SQS endpoint through @aws-sdk/client-sqs", () => {
     await expect(b.sqs.send(new DeleteMessageCommand({ QueueUrl: b.url.replace(QUEUE, OTHER), ReceiptHandle: kept!.ReceiptHandle! }))).rejects.toBeInstanceOf(ReceiptHandleIsInvalid);
   });
 
+  it("a delete removes that message's line only: records appended meanwhile and lines it does not serve stay", async () => {
+    const b = await bench(2);
+    const file = path.join(b.dir, `${QUEUE}.jsonl`);
+    appendFileSync(file, '{"not":"a destination record"}\n{"version":"1.0","timest\n');
+    const got = await b.sqs.send(new ReceiveMessageCommand({ QueueUrl: b.url, MaxNumberOfMessages: 10, VisibilityTimeout: 30 }));
+    expect(got.Messages).toHaveLength(2);
+    b.store.put(QUEUE, record(3)); // the async invoker appending between the receive and the delete
+    const first = got.Messages!.find((m) => (JSON.parse(m.Body!) as DestinationRecord).requestContext.requestId === record(1).requestContext.requestId)!;
+    await b.sqs.send(new DeleteMessageCommand({ QueueUrl: b.url, ReceiptHandle: first.ReceiptHandle! }));
+    expect(readFileSync(file, "utf8")).toBe([record(2), '{"not":"a destination record"}', '{"version":"1.0","timest', record(3)].map((l) => `${typeof l === "string" ? l : JSON.stringify(l)}\n`).join(""));
+  });
+
   it("validates what SQS validates, with the service's error codes", async () => {
     const b = await bench(1);
     for (const [input, message] of [
