@@ -9,8 +9,7 @@ import path from "node:path";
 import { resolveConfig } from "../core/config.ts";
 import { isLocalEndpoints, LOCAL_ENDPOINTS_FILE, LOCAL_STATE_DIR, type LocalEndpoints } from "../core/local-endpoints.ts";
 import { processAlive } from "../local/endpoints-file.ts";
-import { awsTarget, checkRegion, describeTarget, FAILURE_QUEUE_RESOURCE, requireResolved, requireResource, TargetError, targetFromLocalEndpoints, type AwsTargetSources, type OutputsFile, type ResolvedResource, type Target } from "../core/target.ts";
-import { resourceNames, type FunctionId } from "../core/names.ts";
+import { awsTarget, checkRegion, describeTarget, requireResource, TargetError, targetFromLocalEndpoints, type AwsTargetSources, type OutputsFile, type Target } from "../core/target.ts";
 import { JobsReader } from "../shared/jobs-reader.ts";
 import { clientsFor, type TargetClients } from "../shared/target-clients.ts";
 import { colorEnabled, paint } from "./output.ts";
@@ -95,23 +94,6 @@ function awsSources(flags: TargetFlags, env: NodeJS.ProcessEnv, cwd: string): Aw
     ...(flags.outputs ? { explicitOutputs: read(flags.outputs) } : {}),
     ...(discovered ? { discoveredOutputs: discovered } : {}),
   };
-}
-
-/**
- * The on-failure queues of a target, found as its other resources are (core/target.ts): for the
- * local cloud the names in its local.json, whether or not it still runs (its store outlives it);
- * for AWS the `--outputs` file, the environment, an `outputs.json` found here, then the name the
- * configured prefix gives (the stack names the queues itself, so GetQueueUrl finds them).
- */
-export function resolveFailureQueues(flags: TargetFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Record<FunctionId, ResolvedResource> {
-  let target: Target;
-  if (flags.local) {
-    const { shown, content } = readLocalEndpointsFile(cwd);
-    target = targetFromLocalEndpoints(content, shown);
-  } else {
-    target = awsTarget(awsSources(flags, env, cwd));
-  }
-  return { aligner: requireResolved(target, FAILURE_QUEUE_RESOURCE.aligner), logProcessor: requireResolved(target, FAILURE_QUEUE_RESOURCE.logProcessor) };
 }
 
 /** One line on stderr naming the target, when a person is watching (stderr is a terminal). */

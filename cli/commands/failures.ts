@@ -25,14 +25,14 @@ import { LOCAL_STATE_DIR } from "../../core/local-endpoints.ts";
 import { decodeAwslogsData, PayloadError } from "../../core/logs/payload.ts";
 import { decodeEventKey } from "../../core/s3-event-key.ts";
 import { resourceNames, type FunctionId } from "../../core/names.ts";
-import { TargetError, type ResolvedResource } from "../../core/target.ts";
+import { FAILURE_QUEUE_RESOURCE, requireResolved, TargetError, type ResolvedResource } from "../../core/target.ts";
 import { processAlive } from "../../local/endpoints-file.ts";
 import { failureFile, readFailures, type DestinationRecord } from "../../local/lambda/failures.ts";
 import { clientsFor } from "../../shared/target-clients.ts";
 import { withAws } from "../aws-call.ts";
 import { UsageError } from "../errors.ts";
 import { colorEnabled, formatTable, paint } from "../output.ts";
-import { addTargetOptions, announceTarget, findLocalEndpointsFile, readLocalEndpointsFile, resolveFailureQueues, resolveTarget, type TargetFlags } from "../target.ts";
+import { addTargetOptions, announceTarget, findLocalEndpointsFile, readLocalEndpointsFile, resolveTarget, type TargetFlags } from "../target.ts";
 
 interface FailuresOptions extends TargetFlags {
   function: string;
@@ -121,7 +121,7 @@ async function runFailures(opts: FailuresOptions): Promise<void> {
   }
 
   const target = resolveTarget(opts);
-  const refs = resolveFailureQueues(opts);
+  const refs = { aligner: requireResolved(target, FAILURE_QUEUE_RESOURCE.aligner), logProcessor: requireResolved(target, FAILURE_QUEUE_RESOURCE.logProcessor) };
   announceTarget(target);
   const clients = clientsFor(target);
   try {
