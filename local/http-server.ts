@@ -1,4 +1,4 @@
-/** A loopback HTTP server for the local cloud's own endpoints (CloudWatch Logs, the fault proxy). */
+/** A loopback HTTP server for the local cloud's own endpoints (CloudWatch Logs, SQS, the fault proxy). */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -24,4 +24,23 @@ export class LoopbackServer {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+/** The largest request body the local API endpoints read: far above any real request of theirs. */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
+
+/** The body's chunks, or undefined (and the request left unread) once it grows past `max` bytes. */
+export function readBody(req: IncomingMessage, max: number = MAX_REQUEST_BYTES): Promise<Buffer[] | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size <= max) return void chunks.push(c);
+      req.off("data", onData).off("end", onEnd).pause();
+      resolve(undefined);
+    };
+    const onEnd = () => resolve(chunks);
+    req.on("data", onData).on("end", onEnd).on("error", reject);
+  });
 }

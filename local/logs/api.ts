@@ -13,7 +13,7 @@
  * InvalidParameterException, UnknownOperationException for an operation it does not serve.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { LoopbackServer } from "../http-server.ts";
+import { LoopbackServer, MAX_REQUEST_BYTES, readBody } from "../http-server.ts";
 import { randomUUID } from "node:crypto";
 import { compileFilterPattern, FilterPatternError } from "./filter-pattern.ts";
 import type { GroupInfo, LogStore, StoredEvent, StreamInfo } from "./store.ts";
@@ -75,14 +75,24 @@ export class LogsApi {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
+    let tooLarge = false;
     const reply = (status: number, body: Json) => {
       const text = JSON.stringify(body);
-      res.writeHead(status, { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": requestId, "content-length": Buffer.byteLength(text) });
+      res.writeHead(status, {
+        "content-type": "application/x-amz-json-1.1",
+        "x-amzn-requestid": requestId,
+        "content-length": Buffer.byteLength(text),
+        // The rest of an oversized body is never read: the connection cannot carry another request.
+        ...(tooLarge ? { connection: "close" } : {}),
+      });
       res.end(text);
     };
     try {
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
+      const chunks = await readBody(req);
+      if (chunks === undefined) {
+        tooLarge = true;
+        throw new ServiceError("RequestEntityTooLargeException", `The request body is larger than ${MAX_REQUEST_BYTES} bytes.`, 413);
+      }
       const target = String(req.headers["x-amz-target"] ?? "");
       if (req.method !== "POST" || !target.startsWith(TARGET_PREFIX)) throw new ServiceError("UnknownOperationException", "Expected a POST with X-Amz-Target: Logs_20140328.<Operation>.");
       let input: unknown;

@@ -16,7 +16,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { LoopbackServer } from "../http-server.ts";
+import { LoopbackServer, MAX_REQUEST_BYTES, readBody } from "../http-server.ts";
 import { FailureQueues, ReceiptHandleError, type ReceivedMessage } from "./queues.ts";
 
 export const TARGET_PREFIX = "AmazonSQS.";
@@ -26,8 +26,6 @@ const CONTENT_TYPE = "application/x-amz-json-1.0";
 const DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30;
 const RETENTION_SECONDS = 14 * 24 * 3600;
 const LONG_POLL_STEP_MS = 50;
-/** No request of the operations served comes near this; a bigger body is refused unread, not buffered. */
-export const MAX_REQUEST_BYTES = 1024 * 1024;
 
 class ServiceError extends Error {
   constructor(
@@ -130,7 +128,7 @@ export class SqsApi {
       res.end(text);
     };
     try {
-      const chunks = await readBody(req, MAX_REQUEST_BYTES);
+      const chunks = await readBody(req);
       if (chunks === undefined) {
         tooLarge = true;
         throw new ServiceError("RequestEntityTooLarge", "RequestEntityTooLarge", `The request body is larger than ${MAX_REQUEST_BYTES} bytes.`, 413);
@@ -257,22 +255,6 @@ export class SqsApi {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-/** The body's chunks, or undefined (and the request left unread) once it grows past `max` bytes. */
-function readBody(req: IncomingMessage, max: number): Promise<Buffer[] | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (c: Buffer) => {
-      size += c.length;
-      if (size <= max) return void chunks.push(c);
-      req.off("data", onData).off("end", onEnd).pause();
-      resolve(undefined);
-    };
-    const onEnd = () => resolve(chunks);
-    req.on("data", onData).on("end", onEnd).on("error", reject);
-  });
-}
 
 function optString(input: Json, key: string): string | undefined {
   const v = input[key];

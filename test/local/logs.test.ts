@@ -25,6 +25,8 @@ import { logsClient } from "../../shared/aws-clients.ts";
 import { decodeAwslogsData, type SubscriptionMessage } from "../../core/logs/payload.ts";
 import { compareEventOrder } from "../../core/status/position.ts";
 import { LogsApi } from "../../local/logs/api.ts";
+import { MAX_REQUEST_BYTES } from "../../local/http-server.ts";
+import { rawPost } from "../helpers/raw-http.ts";
 import { compileFilterPattern, FilterPatternError } from "../../local/logs/filter-pattern.ts";
 import { LogStore } from "../../local/logs/store.ts";
 import { Subscription } from "../../local/logs/subscription.ts";
@@ -35,6 +37,7 @@ const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
 let dir: string;
 let store: LogStore;
 let api: LogsApi;
+let apiEndpoint: string;
 let client: CloudWatchLogsClient;
 
 beforeAll(async () => {
@@ -49,7 +52,7 @@ beforeAll(async () => {
     store.append(GROUP, stream, [{ timestamp: ts, message: i % 5 === 0 ? `ERROR event ${i} Task timed out\n` : `INFO event ${i}\n` }]);
   }
   api = new LogsApi(store, { region: "us-east-1", accountId: "000000000000" });
-  const endpoint = await api.listen();
+  const endpoint = (apiEndpoint = await api.listen());
   client = logsClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "y" }, maxAttempts: 1 });
 });
 
@@ -212,6 +215,18 @@ describe("the API, through the SDK", () => {
     expect(groups.logGroups).toEqual([
       expect.objectContaining({ logGroupName: GROUP, retentionInDays: 30, arn: `arn:aws:logs:us-east-1:000000000000:log-group:${GROUP}:*`, logGroupArn: `arn:aws:logs:us-east-1:000000000000:log-group:${GROUP}` }),
     ]);
+  });
+
+  it("refuses a body over MAX_REQUEST_BYTES without buffering it, and keeps serving", async () => {
+    const endpoint = apiEndpoint;
+    const huge = Buffer.alloc(MAX_REQUEST_BYTES + 1, 0x20);
+    const r = await rawPost(endpoint, huge, { "x-amz-target": "Logs_20140328.FilterLogEvents" }, "application/x-amz-json-1.1");
+    // The answer is 413, unless the connection closed before the client read it (it was still sending).
+    expect([0, 413]).toContain(r.status);
+    if (r.status === 413) expect(JSON.parse(r.body)).toMatchObject({ __type: "RequestEntityTooLargeException" });
+    const ok = await rawPost(endpoint, JSON.stringify({ logGroupName: GROUP, limit: 1 }), { "x-amz-target": "Logs_20140328.FilterLogEvents" }, "application/x-amz-json-1.1");
+    expect(ok.status).toBe(200);
+    expect((JSON.parse(ok.body) as { events: unknown[] }).events).toHaveLength(1);
   });
 
   it("answers with the service's error shapes", async () => {

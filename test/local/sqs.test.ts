@@ -7,7 +7,6 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -23,7 +22,9 @@ import {
 } from "@aws-sdk/client-sqs";
 import { sqsClient } from "../../shared/aws-clients.ts";
 import { destinationRecord, FailureStore, type DestinationRecord } from "../../local/lambda/failures.ts";
-import { MAX_REQUEST_BYTES, SqsApi } from "../../local/sqs/api.ts";
+import { SqsApi } from "../../local/sqs/api.ts";
+import { rawPost as post } from "../helpers/raw-http.ts";
+import { MAX_REQUEST_BYTES } from "../../local/http-server.ts";
 import { FailureQueues } from "../../local/sqs/queues.ts";
 
 const ACCOUNT = "000000000000";
@@ -237,18 +238,6 @@ describe("the local SQS endpoint through @aws-sdk/client-sqs", () => {
 });
 
 describe("the local SQS endpoint over raw HTTP (requests no SDK would send)", () => {
-  /** One request on a connection of its own; a reset connection is reported as status 0. */
-  function post(url: string, body: string | Buffer, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-    return new Promise((resolve) => {
-      const req = request(url, { method: "POST", headers: { "content-type": "application/x-amz-json-1.0", ...headers }, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c)).on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
-      });
-      req.on("error", () => resolve({ status: 0, headers: {}, body: "" }));
-      req.end(body);
-    });
-  }
-
   it("answers bad JSON, a missing or foreign X-Amz-Target and a body that is no object with the protocol's error shape", async () => {
     const b = await bench(1);
     const endpoint = b.url.slice(0, b.url.indexOf(`/${ACCOUNT}/`));
