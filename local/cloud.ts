@@ -436,7 +436,8 @@ export function mergeOverrides(a: ConfigOverrides, b: ConfigOverrides): ConfigOv
   return applyOverrides<ConfigOverrides>(a, b);
 }
 
-function applyOverrides<T>(base: T, overrides: DeepPartial<T>): T {
+/** The configuration the local cloud runs with: `overrides` on top of `base`. */
+export function applyOverrides<T>(base: T, overrides: DeepPartial<T>): T {
   const out = structuredClone(base) as Record<string, unknown>;
   for (const [k, v] of Object.entries(overrides as Record<string, unknown>)) {
     if (v === undefined) continue;
