@@ -221,7 +221,8 @@ export class SqsApi {
       await new Promise((r) => setTimeout(r, Math.min(LONG_POLL_STEP_MS, deadline - Date.now())).unref());
       got = this.queues.receive(queue, max, visibility);
     }
-    return { Messages: got.map((m) => this.message(queue, m, attributes)) };
+    // SQS leaves Messages out when there are none (the SDK then gives undefined, not []).
+    return got.length ? { Messages: got.map((m) => this.message(queue, m, attributes)) } : {};
   }
 
   private message(queue: string, m: ReceivedMessage, attributes: readonly (typeof MESSAGE_ATTRIBUTES)[number][]): Json {
