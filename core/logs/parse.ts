@@ -10,8 +10,8 @@
  *   any field may be missing.
  * - `undefined` (the Node runtime's request id before the first invoke) means "no request id".
  */
-import { readJobEvent, type JobEvent } from "../job-events.ts";
-import { numberAt, numberField, stringField, stringKey, valueKey } from "./json-fields.ts";
+import { readJobEvent } from "../job-events.ts";
+import { hasNoControls, isPlainLine, stringEnd, valueEnd } from "./json-fields.ts";
 import type { ErrorInfo, LogRecord, PlatformStatus, ReportMetrics } from "./records.ts";
 
 const UUID_SRC = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
@@ -264,34 +264,16 @@ function errorInfo(value: unknown): ErrorInfo | undefined {
   return out;
 }
 
-const K = {
-  requestId: stringKey("requestId"),
-  functionRequestId: stringKey("function_request_id"),
-  level: stringKey("level"),
-  version: stringKey("version"),
-  status: stringKey("status"),
-  errorType: stringKey("errorType"),
-  runtimeVersion: stringKey("runtimeVersion"),
-  initializationType: stringKey("initializationType"),
-  phase: stringKey("phase"),
-} as const;
 
 function realId(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" && value !== "undefined" && value !== "null" ? value : undefined;
 }
 
-function parseJson(message: string): LogRecord | undefined {
-  // Lambda's platform records start {"time":"<ISO>","type":"platform.<x>", ...
-  if (message.startsWith('{"time":"')) {
-    const timeEnd = message.indexOf('"', 9);
-    if (timeEnd > 0 && message.startsWith('","type":"platform.', timeEnd) && !message.includes("\\")) {
-      const fast = platformByKeys(message, timeEnd + 2);
-      if (fast) return fast;
-    }
-  } else {
-    const fast = scanAppJson(message);
-    if (fast) return fast;
-  }
+/**
+ * A JSON event → its record, by JSON.parse: the general path, and the reference every fast path
+ * below must agree with (test/core/json-fast-paths.test.ts). Undefined if it is not a JSON object.
+ */
+export function parseJsonGeneral(message: string): LogRecord | undefined {
   let obj: unknown;
   try {
     obj = JSON.parse(message);
@@ -301,7 +283,18 @@ function parseJson(message: string): LogRecord | undefined {
   if (typeof obj !== "object" || obj === null || Array.isArray(obj)) return undefined;
   const o = obj as Record<string, unknown>;
   if (typeof o["type"] === "string" && o["type"].startsWith("platform.")) return parsePlatformJson(o["type"], o["record"]);
+  return appRecordOf(o);
+}
 
+/** The same reading, with the fast paths tried first (each returns undefined when unsure). */
+export function parseJson(message: string): LogRecord | undefined {
+  // Lambda's platform records start {"time":"<ISO>","type":"platform.<x>", ...
+  const fast = message.startsWith('{"time":"') ? scanPlatformJson(message) : scanAppJson(message);
+  return fast ?? parseJsonGeneral(message);
+}
+
+/** An app line's object → its record. `o` is JSON.parse's object, or the fields scanAppJson read. */
+function appRecordOf(o: Record<string, unknown>): LogRecord {
   const requestId = realId(o["requestId"]) ?? realId(o["function_request_id"]) ?? realId(o["awsRequestId"]);
   if (o["jobEvent"] !== undefined) {
     const event = readJobEvent(o);
@@ -320,120 +313,89 @@ function parseJson(message: string): LogRecord | undefined {
   return r;
 }
 
-const DURATION_MS = valueKey("durationMs");
-const REPORT_METRICS = new Map<string, keyof ReportMetrics>([
-  ["durationMs", "durationMs"],
-  ["billedDurationMs", "billedDurationMs"],
-  ["memorySizeMB", "memorySizeMb"],
-  ["maxMemoryUsedMB", "maxMemoryUsedMb"],
-  ["initDurationMs", "initDurationMs"],
-  ["restoreDurationMs", "restoreDurationMs"],
-  ["billedRestoreDurationMs", "billedRestoreDurationMs"],
-]);
+/**
+ * A value scanAppJson does not keep (true, false, null, an object, an array): every reader of the
+ * fields it tracks (realId, readJobEvent, the level and jobEvent checks) treats them alike.
+ */
+const OTHER: unknown = Object.freeze({});
 
-/** One pass over the flat `"metrics":{...}` object of platform.report. False if it is not flat numbers. */
-function readMetrics(line: string, metricsAt: number, into: ReportMetrics): boolean {
-  if (metricsAt >= line.length) return true;
-  let i = metricsAt + 11; // after '"metrics":{'
-  while (i < line.length) {
-    const c = line.charCodeAt(i);
-    if (c === 125 /* } */) return true;
-    if (c !== 34 /* " */) {
-      i++;
-      continue;
-    }
-    const keyEnd = line.indexOf('"', i + 1);
-    if (keyEnd < 0 || line.charCodeAt(keyEnd + 1) !== 58 /* : */) return false;
-    const value = numberAt(line, keyEnd + 2);
-    if (value === undefined) return false;
-    const target = REPORT_METRICS.get(line.slice(i + 1, keyEnd));
-    if (target !== undefined) into[target] = value;
-    const comma = line.indexOf(",", keyEnd + 2);
-    const close = line.indexOf("}", keyEnd + 2);
-    i = comma >= 0 && comma < close ? comma + 1 : close;
-    if (i < 0) return false;
-  }
-  return false;
+/** Escape flag of the last string stepped over (module-level: no allocation per line). */
+const ESC = { escaped: false };
+
+/** A string value's JSON value: the raw slice, or, when it holds escapes, JSON.parse of the string alone. */
+function stringValue(line: string, start: number, end: number): string {
+  return ESC.escaped ? (JSON.parse(line.slice(start, end)) as string) : line.slice(start + 1, end - 1);
+}
+
+/**
+ * The fields of a JSON app line that its record depends on, with the values JSON.parse would give
+ * (the last of duplicate keys wins, as in JSON.parse); every line's object has one shape.
+ */
+type AppFields = { [key: string]: unknown; requestId: unknown; function_request_id: unknown; awsRequestId: unknown; level: unknown; message: unknown; jobEvent: unknown; inputBucket: unknown; inputKey: unknown; inputBytes: unknown; sequences: unknown; mafftArgs: unknown; outputBucket: unknown; outputKey: unknown; mafftDurationMs: unknown };
+/** An object literal, not a class: esbuild turns class fields into defineProperty calls, several times slower. */
+function newAppFields(): AppFields {
+  return {
+    requestId: undefined,
+    function_request_id: undefined,
+    awsRequestId: undefined,
+    level: undefined,
+    message: undefined,
+    jobEvent: undefined,
+    inputBucket: undefined,
+    inputKey: undefined,
+    inputBytes: undefined,
+    sequences: undefined,
+    mafftArgs: undefined,
+    outputBucket: undefined,
+    outputKey: undefined,
+    mafftDurationMs: undefined,
+  };
 }
 
 /**
  * App lines in JSON (the Node runtime's, Powertools', the aligner's job events), read in one
- * character-level pass over the object's key/value pairs: the request id, the level and, for job
- * events, their fields. Anything it does not fully understand — escapes in a value it needs, nested
- * values, error fields, ERROR lines — returns undefined and is read with JSON.parse instead, so this
- * only ever speeds up, never changes, what is read.
+ * character-level pass over the object's key/value pairs, keeping only the fields appRecordOf
+ * reads; appRecordOf then makes the record, as for JSON.parse's object. Lines it does not take —
+ * whitespace between tokens, escaped keys, error fields, ERROR lines (their error is read from
+ * the whole object), a non-string message — return undefined and go to JSON.parse.
  */
 function scanAppJson(line: string): LogRecord | undefined {
   const n = line.length;
-  let requestId: string | undefined;
-  let level: string | undefined;
-  let kind: string | undefined;
-  let inputBucket: string | undefined;
-  let inputKey: string | undefined;
-  let mafftArgs: string | undefined;
-  let outputBucket: string | undefined;
-  let outputKey: string | undefined;
-  let inputBytes: number | undefined;
-  let sequences: number | undefined;
-  let mafftDurationMs: number | undefined;
-  const plain = line.indexOf("\\") < 0;
+  const plain = isPlainLine(line);
+  const o = newAppFields();
   let i = 1;
   for (;;) {
     if (line.charCodeAt(i) !== 34 /* " */) return undefined;
-    const keyEnd = line.indexOf('"', i + 1);
-    if (keyEnd < 0 || line.charCodeAt(keyEnd + 1) !== 58 /* : */) return undefined;
-    const field = appField(line, i + 1, keyEnd - i - 1);
+    ESC.escaped = false;
+    const keyEnd = stringEnd(line, i, plain, ESC);
+    // An escaped key may spell a tracked one (\u006cevel is level): leave it to JSON.parse.
+    if (keyEnd < 0 || ESC.escaped || line.charCodeAt(keyEnd) !== 58 /* : */) return undefined;
+    const field = appField(line, i + 1, keyEnd - i - 2);
     if (field === F.Error) return undefined;
-    const v = keyEnd + 2;
+    const v = keyEnd + 1;
     const c = line.charCodeAt(v);
-    let next: number;
-    if (c === 34 /* " */) {
-      let k: number;
-      let escaped = false;
-      if (plain) {
-        // No backslash anywhere: the next quote closes the string (a native search, not a loop).
-        k = line.indexOf('"', v + 1);
-        if (k < 0) return undefined;
-      } else {
-        for (k = v + 1; k < n; k++) {
-          const d = line.charCodeAt(k);
-          if (d === 34) break;
-          if (d === 92 /* \ */) {
-            escaped = true;
-            k++;
-          }
-        }
-        if (k >= n) return undefined;
+    ESC.escaped = false;
+    const next = c === 34 ? stringEnd(line, v, plain, ESC) : valueEnd(line, v, plain);
+    if (next < 0) return undefined;
+    if (field !== F.None) {
+      const value = c === 34 ? stringValue(line, v, next) : c === 45 || (c >= 48 && c <= 57) ? Number(line.slice(v, next)) : OTHER;
+      switch (field) {
+        case F.RequestId: o.requestId = value; break;
+        case F.FunctionRequestId: o.function_request_id = value; break;
+        case F.AwsRequestId: o.awsRequestId = value; break;
+        case F.Level: o.level = value; break;
+        case F.Message: o.message = value; break;
+        case F.Kind: o.jobEvent = value; break;
+        case F.InputBucket: o.inputBucket = value; break;
+        case F.InputKey: o.inputKey = value; break;
+        case F.MafftArgs: o.mafftArgs = value; break;
+        case F.OutputBucket: o.outputBucket = value; break;
+        case F.OutputKey: o.outputKey = value; break;
+        case F.InputBytes: o.inputBytes = value; break;
+        case F.Sequences: o.sequences = value; break;
+        case F.MafftDurationMs: o.mafftDurationMs = value; break;
       }
-      next = k + 1;
-      if (field !== F.None) {
-        if (escaped) return undefined;
-        const str = line.slice(v + 1, k);
-        if (field === F.RequestId) requestId ??= realId(str);
-        else if (field === F.Level) level = str.toUpperCase();
-        else if (field === F.Kind) kind = str;
-        else if (field === F.InputBucket) inputBucket = str;
-        else if (field === F.InputKey) inputKey = str;
-        else if (field === F.MafftArgs) mafftArgs = str;
-        else if (field === F.OutputBucket) outputBucket = str;
-        else if (field === F.OutputKey) outputKey = str;
-      }
-    } else if (c === 45 || (c >= 48 && c <= 57)) {
-      next = v + 1;
-      while (next < n) {
-        const d = line.charCodeAt(next);
-        if (!((d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || d === 43 || d === 45)) break;
-        next++;
-      }
-      if (field !== F.None) {
-        const num = Number(line.slice(v, next));
-        if (field === F.InputBytes) inputBytes = num;
-        else if (field === F.Sequences) sequences = num;
-        else if (field === F.MafftDurationMs) mafftDurationMs = num;
-      }
-    } else if (line.startsWith("true", v) || line.startsWith("null", v)) next = v + 4;
-    else if (line.startsWith("false", v)) next = v + 5;
-    else return undefined;
+    }
     const sep = line.charCodeAt(next);
     if (sep === 125 /* } */) {
       if (next !== n - 1) return undefined;
@@ -442,29 +404,23 @@ function scanAppJson(line: string): LogRecord | undefined {
     if (sep !== 44 /* , */) return undefined;
     i = next + 1;
   }
-  if (level === "ERROR" || level === "FATAL") return undefined;
-  if (kind !== undefined) {
-    let event: JobEvent;
-    if (kind === "accepted" && inputBucket !== undefined && inputKey !== undefined && Number.isFinite(inputBytes) && Number.isFinite(sequences)) {
-      event = { jobEvent: "accepted", inputBucket, inputKey, inputBytes: inputBytes!, sequences: sequences!, mafftArgs: mafftArgs ?? "" };
-    } else if (kind === "succeeded" && outputBucket !== undefined && outputKey !== undefined && Number.isFinite(mafftDurationMs)) {
-      event = { jobEvent: "succeeded", outputBucket, outputKey, mafftDurationMs: mafftDurationMs! };
-    } else {
-      return undefined;
-    }
-    return requestId !== undefined ? { kind: "job", requestId, event } : { kind: "job", event };
+  if (typeof o.message !== "string") return undefined;
+  if (typeof o.level === "string") {
+    const level = o.level.toUpperCase();
+    if (level === "ERROR" || level === "FATAL") return undefined;
   }
-  const r: LogRecord & { kind: "app" } = { kind: "app", message: line };
-  if (requestId !== undefined) r.requestId = requestId;
-  if (level !== undefined) r.level = level;
-  return r;
+  if (plain && !hasNoControls(line)) return undefined;
+  return appRecordOf(o);
 }
 
 /** Keys scanAppJson cares about (a const enum: inlined as numbers by esbuild). */
 const enum F {
   None,
   RequestId,
+  FunctionRequestId,
+  AwsRequestId,
   Level,
+  Message,
   Kind,
   InputBucket,
   InputKey,
@@ -479,93 +435,223 @@ const enum F {
 }
 type AppField = F;
 
-/** Which field the key at [start, start+length) names, without slicing it out. */
+/** Which field the key at [start, start+length) names: by length and first letter, then one comparison. */
 function appField(line: string, start: number, length: number): AppField {
+  const c = line.charCodeAt(start);
   switch (length) {
     case 5:
-      return line.startsWith("level", start) ? F.Level : line.startsWith("error", start) ? F.Error : F.None;
+      if (c === 108 /* l */) return line.startsWith("level", start) ? F.Level : F.None;
+      return c === 101 /* e */ && line.startsWith("error", start) ? F.Error : F.None;
+    case 7:
+      return c === 109 /* m */ && line.startsWith("message", start) ? F.Message : F.None;
     case 8:
-      return line.startsWith("jobEvent", start) ? F.Kind : line.startsWith("inputKey", start) ? F.InputKey : F.None;
+      if (c === 106 /* j */) return line.startsWith("jobEvent", start) ? F.Kind : F.None;
+      return c === 105 /* i */ && line.startsWith("inputKey", start) ? F.InputKey : F.None;
     case 9:
-      if (line.startsWith("requestId", start)) return F.RequestId;
-      if (line.startsWith("errorType", start)) return F.Error;
-      if (line.startsWith("mafftArgs", start)) return F.MafftArgs;
-      if (line.startsWith("outputKey", start)) return F.OutputKey;
-      return line.startsWith("sequences", start) ? F.Sequences : F.None;
+      switch (c) {
+        case 114 /* r */:
+          return line.startsWith("requestId", start) ? F.RequestId : F.None;
+        case 101 /* e */:
+          return line.startsWith("errorType", start) ? F.Error : F.None;
+        case 109 /* m */:
+          return line.startsWith("mafftArgs", start) ? F.MafftArgs : F.None;
+        case 111 /* o */:
+          return line.startsWith("outputKey", start) ? F.OutputKey : F.None;
+        case 115 /* s */:
+          return line.startsWith("sequences", start) ? F.Sequences : F.None;
+        default:
+          return F.None;
+      }
     case 10:
-      return line.startsWith("inputBytes", start) ? F.InputBytes : line.startsWith("stackTrace", start) ? F.Error : F.None;
+      if (c === 105 /* i */) return line.startsWith("inputBytes", start) ? F.InputBytes : F.None;
+      return c === 115 /* s */ && line.startsWith("stackTrace", start) ? F.Error : F.None;
     case 11:
-      return line.startsWith("inputBucket", start) ? F.InputBucket : F.None;
+      return c === 105 /* i */ && line.startsWith("inputBucket", start) ? F.InputBucket : F.None;
     case 12:
-      if (line.startsWith("outputBucket", start)) return F.OutputBucket;
-      if (line.startsWith("awsRequestId", start)) return F.RequestId;
-      return line.startsWith("errorMessage", start) ? F.Error : F.None;
+      if (c === 111 /* o */) return line.startsWith("outputBucket", start) ? F.OutputBucket : F.None;
+      if (c === 97 /* a */) return line.startsWith("awsRequestId", start) ? F.AwsRequestId : F.None;
+      return c === 101 /* e */ && line.startsWith("errorMessage", start) ? F.Error : F.None;
     case 15:
-      return line.startsWith("mafftDurationMs", start) ? F.MafftDurationMs : F.None;
+      return c === 109 /* m */ && line.startsWith("mafftDurationMs", start) ? F.MafftDurationMs : F.None;
     case 19:
-      return line.startsWith("function_request_id", start) ? F.RequestId : F.None;
+      return c === 102 /* f */ && line.startsWith("function_request_id", start) ? F.FunctionRequestId : F.None;
     default:
       return F.None;
   }
 }
 
+/** The parts of a platform record parsePlatformJson reads, with JSON.parse's values (non-strings as OTHER). */
+type PlatformRecordFields = { [key: string]: unknown; requestId: unknown; version: unknown; status: unknown; errorType: unknown; runtimeVersion: unknown; initializationType: unknown; phase: unknown; metrics: unknown };
+/** An object literal, not a class: esbuild turns class fields into defineProperty calls, several times slower. */
+function newPlatformRecordFields(): PlatformRecordFields {
+  return {
+    requestId: undefined,
+    version: undefined,
+    status: undefined,
+    errorType: undefined,
+    runtimeVersion: undefined,
+    initializationType: undefined,
+    phase: undefined,
+    metrics: undefined,
+  };
+}
+type PlatformMetrics = { [key: string]: unknown; durationMs: unknown; billedDurationMs: unknown; memorySizeMB: unknown; maxMemoryUsedMB: unknown; initDurationMs: unknown; restoreDurationMs: unknown; billedRestoreDurationMs: unknown };
+/** An object literal, not a class: esbuild turns class fields into defineProperty calls, several times slower. */
+function newPlatformMetrics(): PlatformMetrics {
+  return {
+    durationMs: undefined,
+    billedDurationMs: undefined,
+    memorySizeMB: undefined,
+    maxMemoryUsedMB: undefined,
+    initDurationMs: undefined,
+    restoreDurationMs: undefined,
+    billedRestoreDurationMs: undefined,
+  };
+}
+
 /**
- * Lambda's platform records, read by key (json-fields.ts) instead of JSON.parse. Returns
- * undefined for anything unexpected, and the caller parses the line fully.
+ * Lambda's platform records (`{"time":...,"type":"platform.x","record":{...}}`), stepped over in
+ * one pass: the type, and of the record only the fields parsePlatformJson reads, which then makes
+ * the record as it does for JSON.parse's object. Undefined for anything unexpected.
  */
-function platformByKeys(line: string, typeAt: number): LogRecord | undefined {
-  const typeEnd = line.indexOf('"', typeAt + 8);
-  if (typeEnd < 0) return undefined;
-  const type = line.slice(typeAt + 8, typeEnd);
-  const recordAt = line.indexOf('"record":{');
-  if (recordAt < 0) return undefined;
-  // No closures here: this runs for every platform line (and tsx wraps each closure it creates).
-  const m = line.indexOf('"metrics":{', recordAt);
-  const metricsAt = m < 0 ? line.length : m;
-  switch (type) {
-    case "platform.start": {
-      const requestId = realId(stringField(line, K.requestId, recordAt));
-      if (requestId === undefined) return undefined;
-      const version = stringField(line, K.version, recordAt);
-      return version !== undefined ? { kind: "start", requestId, version } : { kind: "start", requestId };
+function scanPlatformJson(line: string): LogRecord | undefined {
+  const n = line.length;
+  const plain = isPlainLine(line);
+  let type: unknown;
+  let record: unknown;
+  let i = 1;
+  for (;;) {
+    if (line.charCodeAt(i) !== 34 /* " */) return undefined;
+    ESC.escaped = false;
+    const keyEnd = stringEnd(line, i, plain, ESC);
+    if (keyEnd < 0 || ESC.escaped || line.charCodeAt(keyEnd) !== 58 /* : */) return undefined;
+    const keyLength = keyEnd - i - 2;
+    const v = keyEnd + 1;
+    const c = line.charCodeAt(v);
+    let next: number;
+    if (keyLength === 4 && line.startsWith("type", i + 1)) {
+      ESC.escaped = false;
+      next = c === 34 ? stringEnd(line, v, plain, ESC) : valueEnd(line, v, plain);
+      if (next < 0) return undefined;
+      type = c === 34 ? stringValue(line, v, next) : OTHER;
+    } else if (keyLength === 6 && line.startsWith("record", i + 1)) {
+      if (c === 123 /* { */) {
+        const rec = newPlatformRecordFields();
+        next = readRecord(line, v, plain, rec);
+        record = rec;
+      } else {
+        next = valueEnd(line, v, plain);
+        record = OTHER;
+      }
+    } else next = valueEnd(line, v, plain);
+    if (next < 0) return undefined;
+    const sep = line.charCodeAt(next);
+    if (sep === 125 /* } */) {
+      if (next !== n - 1) return undefined;
+      break;
     }
-    case "platform.report": {
-      const requestId = realId(stringField(line, K.requestId, recordAt));
-      if (requestId === undefined) return undefined;
-      const r: LogRecord & { kind: "report" } = { kind: "report", requestId };
-      if (!readMetrics(line, metricsAt, r)) return undefined;
-      setIfDefined(r, "status", status(stringField(line, K.status, recordAt)));
-      setIfDefined(r, "errorType", stringField(line, K.errorType, recordAt));
-      return r;
+    if (sep !== 44 /* , */) return undefined;
+    i = next + 1;
+  }
+  if (typeof type !== "string" || !type.startsWith("platform.")) return undefined;
+  if (plain && !hasNoControls(line)) return undefined;
+  return parsePlatformJson(type, record);
+}
+
+/** The record object at `i` (its opening brace) into `rec`; index just past it, or -1. */
+function readRecord(line: string, i: number, plain: boolean, rec: PlatformRecordFields): number {
+  let k = i + 1;
+  if (line.charCodeAt(k) === 125 /* } */) return k + 1;
+  for (;;) {
+    if (line.charCodeAt(k) !== 34 /* " */) return -1;
+    ESC.escaped = false;
+    const keyEnd = stringEnd(line, k, plain, ESC);
+    if (keyEnd < 0 || ESC.escaped || line.charCodeAt(keyEnd) !== 58 /* : */) return -1;
+    const key = recordKey(line, k + 1, keyEnd - k - 2);
+    const v = keyEnd + 1;
+    const c = line.charCodeAt(v);
+    let next: number;
+    if (key === "metrics" && c === 123 /* { */) {
+      const metrics = newPlatformMetrics();
+      next = readMetrics(line, v, plain, metrics);
+      rec.metrics = metrics;
+    } else {
+      ESC.escaped = false;
+      next = c === 34 ? stringEnd(line, v, plain, ESC) : valueEnd(line, v, plain);
+      if (next >= 0 && key !== undefined) rec[key] = c === 34 ? stringValue(line, v, next) : OTHER;
     }
-    case "platform.runtimeDone": {
-      const requestId = realId(stringField(line, K.requestId, recordAt));
-      if (requestId === undefined) return undefined;
-      const r: LogRecord & { kind: "runtimeDone" } = { kind: "runtimeDone", requestId };
-      setIfDefined(r, "status", status(stringField(line, K.status, recordAt)));
-      setIfDefined(r, "errorType", stringField(line, K.errorType, recordAt));
-      setIfDefined(r, "durationMs", numberField(line, DURATION_MS, metricsAt));
-      return r;
-    }
-    case "platform.initStart":
-    case "platform.restoreStart": {
-      const r: LogRecord & { kind: "initStart" } = { kind: "initStart" };
-      setIfDefined(r, "runtimeVersion", stringField(line, K.runtimeVersion, recordAt));
-      setIfDefined(r, "initializationType", stringField(line, K.initializationType, recordAt) ?? (type === "platform.restoreStart" ? "snap-start" : undefined));
-      return r;
-    }
-    case "platform.initReport": {
-      const r: LogRecord & { kind: "initReport" } = { kind: "initReport" };
-      setIfDefined(r, "phase", stringField(line, K.phase, recordAt));
-      setIfDefined(r, "status", status(stringField(line, K.status, recordAt)));
-      setIfDefined(r, "errorType", stringField(line, K.errorType, recordAt));
-      setIfDefined(r, "initDurationMs", numberField(line, DURATION_MS, metricsAt));
-      return r;
-    }
-    default:
-      return { kind: "platformOther", type };
+    if (next < 0) return -1;
+    const sep = line.charCodeAt(next);
+    if (sep === 125) return next + 1;
+    if (sep !== 44 /* , */) return -1;
+    k = next + 1;
   }
 }
+
+/** Which record field the key at [start, start+length) names, if parsePlatformJson reads it. */
+function recordKey(line: string, start: number, length: number): keyof PlatformRecordFields | undefined {
+  switch (length) {
+    case 5:
+      return line.startsWith("phase", start) ? "phase" : undefined;
+    case 6:
+      return line.startsWith("status", start) ? "status" : undefined;
+    case 7:
+      return line.startsWith("version", start) ? "version" : line.startsWith("metrics", start) ? "metrics" : undefined;
+    case 9:
+      return line.startsWith("requestId", start) ? "requestId" : line.startsWith("errorType", start) ? "errorType" : undefined;
+    case 14:
+      return line.startsWith("runtimeVersion", start) ? "runtimeVersion" : undefined;
+    case 18:
+      return line.startsWith("initializationType", start) ? "initializationType" : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Which metric the key at [start, start+length) names, if parsePlatformJson reads it (no slice, no hashing). */
+function metricKey(line: string, start: number, length: number): keyof PlatformMetrics | undefined {
+  switch (length) {
+    case 10:
+      return line.startsWith("durationMs", start) ? "durationMs" : undefined;
+    case 12:
+      return line.startsWith("memorySizeMB", start) ? "memorySizeMB" : undefined;
+    case 14:
+      return line.startsWith("initDurationMs", start) ? "initDurationMs" : undefined;
+    case 15:
+      return line.startsWith("maxMemoryUsedMB", start) ? "maxMemoryUsedMB" : undefined;
+    case 16:
+      return line.startsWith("billedDurationMs", start) ? "billedDurationMs" : undefined;
+    case 17:
+      return line.startsWith("restoreDurationMs", start) ? "restoreDurationMs" : undefined;
+    case 23:
+      return line.startsWith("billedRestoreDurationMs", start) ? "billedRestoreDurationMs" : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The metrics object at `i` into `into`: numbers as numbers, anything else as OTHER; index just past it, or -1. */
+function readMetrics(line: string, i: number, plain: boolean, into: PlatformMetrics): number {
+  let k = i + 1;
+  if (line.charCodeAt(k) === 125 /* } */) return k + 1;
+  for (;;) {
+    if (line.charCodeAt(k) !== 34 /* " */) return -1;
+    ESC.escaped = false;
+    const keyEnd = stringEnd(line, k, plain, ESC);
+    if (keyEnd < 0 || ESC.escaped || line.charCodeAt(keyEnd) !== 58 /* : */) return -1;
+    const v = keyEnd + 1;
+    const c = line.charCodeAt(v);
+    const next = valueEnd(line, v, plain);
+    if (next < 0) return -1;
+    const key = metricKey(line, k + 1, keyEnd - k - 2);
+    if (key !== undefined) into[key] = c === 45 || (c >= 48 && c <= 57) ? Number(line.slice(v, next)) : OTHER;
+    const sep = line.charCodeAt(next);
+    if (sep === 125) return next + 1;
+    if (sep !== 44 /* , */) return -1;
+    k = next + 1;
+  }
+}
+
 
 function parsePlatformJson(type: string, recordValue: unknown): LogRecord {
   const rec = (typeof recordValue === "object" && recordValue !== null ? recordValue : {}) as Record<string, unknown>;
