@@ -578,13 +578,43 @@ function readRecord(line: string, i: number, plain: boolean, rec: PlatformRecord
     } else {
       ESC.escaped = false;
       next = c === 34 ? stringEnd(line, v, plain, ESC) : valueEnd(line, v, plain);
-      if (next >= 0 && key !== undefined) rec[key] = c === 34 ? stringValue(line, v, next) : OTHER;
+      if (next >= 0 && key !== undefined) setRecordField(rec, key, c === 34 ? stringValue(line, v, next) : OTHER);
     }
     if (next < 0) return -1;
     const sep = line.charCodeAt(next);
     if (sep === 125) return next + 1;
     if (sep !== 44 /* , */) return -1;
     k = next + 1;
+  }
+}
+
+/**
+ * rec[key] = value by named stores: a store through a variable key is a slow generic (megamorphic)
+ * store, and this runs for every field of every platform record.
+ */
+function setRecordField(rec: PlatformRecordFields, key: keyof PlatformRecordFields, value: unknown): void {
+  switch (key) {
+    case "requestId": rec.requestId = value; break;
+    case "version": rec.version = value; break;
+    case "status": rec.status = value; break;
+    case "errorType": rec.errorType = value; break;
+    case "runtimeVersion": rec.runtimeVersion = value; break;
+    case "initializationType": rec.initializationType = value; break;
+    case "phase": rec.phase = value; break;
+    case "metrics": rec.metrics = value; break;
+  }
+}
+
+/** into[key] = value by named stores (see setRecordField). */
+function setMetric(into: PlatformMetrics, key: keyof PlatformMetrics, value: unknown): void {
+  switch (key) {
+    case "durationMs": into.durationMs = value; break;
+    case "billedDurationMs": into.billedDurationMs = value; break;
+    case "memorySizeMB": into.memorySizeMB = value; break;
+    case "maxMemoryUsedMB": into.maxMemoryUsedMB = value; break;
+    case "initDurationMs": into.initDurationMs = value; break;
+    case "restoreDurationMs": into.restoreDurationMs = value; break;
+    case "billedRestoreDurationMs": into.billedRestoreDurationMs = value; break;
   }
 }
 
@@ -644,7 +674,7 @@ function readMetrics(line: string, i: number, plain: boolean, into: PlatformMetr
     const next = valueEnd(line, v, plain);
     if (next < 0) return -1;
     const key = metricKey(line, k + 1, keyEnd - k - 2);
-    if (key !== undefined) into[key] = c === 45 || (c >= 48 && c <= 57) ? Number(line.slice(v, next)) : OTHER;
+    if (key !== undefined) setMetric(into, key, c === 45 || (c >= 48 && c <= 57) ? Number(line.slice(v, next)) : OTHER);
     const sep = line.charCodeAt(next);
     if (sep === 125) return next + 1;
     if (sep !== 44 /* , */) return -1;
@@ -653,6 +683,10 @@ function readMetrics(line: string, i: number, plain: boolean, into: PlatformMetr
 }
 
 
+/**
+ * A platform record's fields → its record. Optional fields are set by plain named stores, in a
+ * fixed order (no generic setter, no object spread: both are slow generic operations here).
+ */
 function parsePlatformJson(type: string, recordValue: unknown): LogRecord {
   const rec = (typeof recordValue === "object" && recordValue !== null ? recordValue : {}) as Record<string, unknown>;
   const metrics = (typeof rec["metrics"] === "object" && rec["metrics"] !== null ? rec["metrics"] : {}) as Record<string, unknown>;
@@ -663,16 +697,22 @@ function parsePlatformJson(type: string, recordValue: unknown): LogRecord {
     case "platform.initStart":
     case "platform.restoreStart": {
       const r: LogRecord & { kind: "initStart" } = { kind: "initStart" };
-      setIfDefined(r, "runtimeVersion", s(rec["runtimeVersion"]));
-      setIfDefined(r, "initializationType", s(rec["initializationType"]) ?? (type === "platform.restoreStart" ? "snap-start" : undefined));
+      const runtimeVersion = s(rec["runtimeVersion"]);
+      if (runtimeVersion !== undefined) r.runtimeVersion = runtimeVersion;
+      const initializationType = s(rec["initializationType"]) ?? (type === "platform.restoreStart" ? "snap-start" : undefined);
+      if (initializationType !== undefined) r.initializationType = initializationType;
       return r;
     }
     case "platform.initReport": {
       const r: LogRecord & { kind: "initReport" } = { kind: "initReport" };
-      setIfDefined(r, "phase", s(rec["phase"]));
-      setIfDefined(r, "status", status(rec["status"]));
-      setIfDefined(r, "errorType", s(rec["errorType"]));
-      setIfDefined(r, "initDurationMs", n(metrics["durationMs"]));
+      const phase = s(rec["phase"]);
+      if (phase !== undefined) r.phase = phase;
+      const st = status(rec["status"]);
+      if (st !== undefined) r.status = st;
+      const errorType = s(rec["errorType"]);
+      if (errorType !== undefined) r.errorType = errorType;
+      const initDurationMs = n(metrics["durationMs"]);
+      if (initDurationMs !== undefined) r.initDurationMs = initDurationMs;
       return r;
     }
     case "platform.start":
@@ -681,24 +721,35 @@ function parsePlatformJson(type: string, recordValue: unknown): LogRecord {
     case "platform.runtimeDone": {
       if (requestId === undefined) break;
       const r: LogRecord & { kind: "runtimeDone" } = { kind: "runtimeDone", requestId };
-      setIfDefined(r, "status", status(rec["status"]));
-      setIfDefined(r, "errorType", s(rec["errorType"]));
-      setIfDefined(r, "durationMs", n(metrics["durationMs"]));
+      const st = status(rec["status"]);
+      if (st !== undefined) r.status = st;
+      const errorType = s(rec["errorType"]);
+      if (errorType !== undefined) r.errorType = errorType;
+      const durationMs = n(metrics["durationMs"]);
+      if (durationMs !== undefined) r.durationMs = durationMs;
       return r;
     }
     case "platform.report": {
       if (requestId === undefined) break;
-      const m: ReportMetrics = {};
-      setIfDefined(m, "durationMs", n(metrics["durationMs"]));
-      setIfDefined(m, "billedDurationMs", n(metrics["billedDurationMs"]));
-      setIfDefined(m, "memorySizeMb", n(metrics["memorySizeMB"]));
-      setIfDefined(m, "maxMemoryUsedMb", n(metrics["maxMemoryUsedMB"]));
-      setIfDefined(m, "initDurationMs", n(metrics["initDurationMs"]));
-      setIfDefined(m, "restoreDurationMs", n(metrics["restoreDurationMs"]));
-      setIfDefined(m, "billedRestoreDurationMs", n(metrics["billedRestoreDurationMs"]));
-      const r: LogRecord & { kind: "report" } = { kind: "report", requestId, ...m };
-      setIfDefined(r, "status", status(rec["status"]));
-      setIfDefined(r, "errorType", s(rec["errorType"]));
+      const r: LogRecord & { kind: "report" } = { kind: "report", requestId };
+      const durationMs = n(metrics["durationMs"]);
+      if (durationMs !== undefined) r.durationMs = durationMs;
+      const billedDurationMs = n(metrics["billedDurationMs"]);
+      if (billedDurationMs !== undefined) r.billedDurationMs = billedDurationMs;
+      const memorySizeMb = n(metrics["memorySizeMB"]);
+      if (memorySizeMb !== undefined) r.memorySizeMb = memorySizeMb;
+      const maxMemoryUsedMb = n(metrics["maxMemoryUsedMB"]);
+      if (maxMemoryUsedMb !== undefined) r.maxMemoryUsedMb = maxMemoryUsedMb;
+      const initDurationMs = n(metrics["initDurationMs"]);
+      if (initDurationMs !== undefined) r.initDurationMs = initDurationMs;
+      const restoreDurationMs = n(metrics["restoreDurationMs"]);
+      if (restoreDurationMs !== undefined) r.restoreDurationMs = restoreDurationMs;
+      const billedRestoreDurationMs = n(metrics["billedRestoreDurationMs"]);
+      if (billedRestoreDurationMs !== undefined) r.billedRestoreDurationMs = billedRestoreDurationMs;
+      const st = status(rec["status"]);
+      if (st !== undefined) r.status = st;
+      const errorType = s(rec["errorType"]);
+      if (errorType !== undefined) r.errorType = errorType;
       return r;
     }
   }
