@@ -120,42 +120,73 @@ function parseReportText(requestId: string, message: string): LogRecord {
   return r;
 }
 
-/** The usual REPORT: tab-separated `Key: value` fields, dispatched by key length. */
+/**
+ * The usual REPORT: tab-separated `Key: value` fields, dispatched by key length. Walked by offsets
+ * (what `line.split("\t")` would give as parts 1..n, without the array and the part strings).
+ */
 function reportByTabs(requestId: string, line: string): LogRecord {
   const r: LogRecord & { kind: "report" } = { kind: "report", requestId };
-  const parts = line.split("\t");
-  for (let j = 1; j < parts.length; j++) {
-    const p = parts[j]!;
-    const colon = p.indexOf(": ");
-    if (colon < 0) continue;
-    const value = p.slice(colon + 2);
-    switch (colon) {
-      case 6:
-        if (p.startsWith("Status")) setIfDefined(r, "status", status(value));
-        break;
-      case 8:
-        if (p.startsWith("Duration")) setIfDefined(r, "durationMs", num(value));
-        break;
-      case 10:
-        if (p.startsWith("Error Type") && value.trim() !== "") r.errorType = value.trim();
-        break;
-      case 11:
-        if (p.startsWith("Memory Size")) setIfDefined(r, "memorySizeMb", num(value));
-        break;
-      case 13:
-        if (p.startsWith("Init Duration")) setIfDefined(r, "initDurationMs", num(value));
-        break;
-      case 15:
-        if (p.startsWith("Billed Duration")) setIfDefined(r, "billedDurationMs", num(value));
-        else if (p.startsWith("Max Memory Used")) setIfDefined(r, "maxMemoryUsedMb", num(value));
-        break;
-      case 16:
-        if (p.startsWith("Restore Duration")) setIfDefined(r, "restoreDurationMs", num(value));
-        break;
-      case 23:
-        if (p.startsWith("Billed Restore Duration")) setIfDefined(r, "billedRestoreDurationMs", num(value));
-        break;
+  const n = line.length;
+  let start = line.indexOf("\t") + 1;
+  while (start > 0) {
+    const tab = line.indexOf("\t", start);
+    const end = tab < 0 ? n : tab;
+    // The part's first ": " (a tab ends the part, so one found further on is not in it).
+    const colon = line.indexOf(": ", start);
+    if (colon >= 0 && colon < end) {
+      const value = line.slice(colon + 2, end);
+      switch (colon - start) {
+        case 6:
+          if (line.startsWith("Status", start)) {
+            const st = status(value);
+            if (st !== undefined) r.status = st;
+          }
+          break;
+        case 8:
+          if (line.startsWith("Duration", start)) {
+            const v = num(value);
+            if (v !== undefined) r.durationMs = v;
+          }
+          break;
+        case 10:
+          if (line.startsWith("Error Type", start) && value.trim() !== "") r.errorType = value.trim();
+          break;
+        case 11:
+          if (line.startsWith("Memory Size", start)) {
+            const v = num(value);
+            if (v !== undefined) r.memorySizeMb = v;
+          }
+          break;
+        case 13:
+          if (line.startsWith("Init Duration", start)) {
+            const v = num(value);
+            if (v !== undefined) r.initDurationMs = v;
+          }
+          break;
+        case 15:
+          if (line.startsWith("Billed Duration", start)) {
+            const v = num(value);
+            if (v !== undefined) r.billedDurationMs = v;
+          } else if (line.startsWith("Max Memory Used", start)) {
+            const v = num(value);
+            if (v !== undefined) r.maxMemoryUsedMb = v;
+          }
+          break;
+        case 16:
+          if (line.startsWith("Restore Duration", start)) {
+            const v = num(value);
+            if (v !== undefined) r.restoreDurationMs = v;
+          }
+          break;
+        case 23:
+          if (line.startsWith("Billed Restore Duration", start)) {
+            const v = num(value);
+            if (v !== undefined) r.billedRestoreDurationMs = v;
+          }
+          break;
+      }
     }
+    start = tab + 1;
   }
   return r;
 }
