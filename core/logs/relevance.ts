@@ -57,10 +57,10 @@ export function relevanceOf(message: string): Relevance {
     const j = message.indexOf("j");
     return j >= 0 && message.indexOf('"jobEvent"', j - 1) >= 0 ? Relevance.Parse : Relevance.App;
   }
-  if (c >= 48 && c <= 57) return quietTextAppLine(message) ? Relevance.App : Relevance.Parse;
+  if (c >= 48 && c <= 57) return QUIET_TEXT_APP_LINE.test(message) ? Relevance.App : Relevance.Parse;
   // parse.ts reads a line starting with anything else (raw child-process output, mostly) as
   // plain text: no request id, no fact, no id-less effect.
-  return TEXT_FIRST_CHARS.has(c) ? Relevance.Parse : Relevance.App;
+  return isTextReaderStart(c) ? Relevance.Parse : Relevance.App;
 }
 
 /**
@@ -68,32 +68,21 @@ export function relevanceOf(message: string): Relevance {
  * shape of parse.ts's app-line pattern with any second field, so whatever it matches parses to an
  * app line at that quiet level (or, with no real id in the second field, to plain text).
  */
-export const QUIET_TEXT_APP_LINE = /^\d{4}-\d\d-\d\dT\S+[\t ]+\S+[\t ]+(?:INFO|DEBUG|TRACE|WARN)[\t ]/;
+const QUIET_TEXT_APP_LINE = /^\d{4}-\d\d-\d\dT\S+[\t ]+\S+[\t ]+(?:INFO|DEBUG|TRACE|WARN)[\t ]/;
 
-/**
- * QUIET_TEXT_APP_LINE, with the Node runtime's own shape (`<time>\t<id>\t<LEVEL>\t`, printable
- * ASCII fields) checked in place first: a line it accepts is one the pattern matches, and any
- * other line goes to the pattern.
- */
-export function quietTextAppLine(message: string): boolean {
-  const t1 = message.indexOf("\t", 11);
-  const t2 = t1 < 0 ? -1 : message.indexOf("\t", t1 + 1);
-  if (t2 < 0 || t1 === 11 || t2 === t1 + 1 || message.charCodeAt(10) !== 84 /* T */ || !isDateAt(message)) return QUIET_TEXT_APP_LINE.test(message);
-  for (let k = 11; k < t2; k++) {
-    const d = message.charCodeAt(k);
-    if ((d < 33 || d > 126) && k !== t1) return QUIET_TEXT_APP_LINE.test(message);
+/** A first character parse.ts's text reader looks at (platform lines: S E R I X T L; `{` when a JSON line does not parse). */
+function isTextReaderStart(c: number): boolean {
+  switch (c) {
+    case 83 /* S */:
+    case 69 /* E */:
+    case 82 /* R */:
+    case 73 /* I */:
+    case 88 /* X */:
+    case 84 /* T */:
+    case 76 /* L */:
+    case 123 /* { */:
+      return true;
+    default:
+      return false;
   }
-  return quietLevelAt(message, t2 + 1, "\t", false) || QUIET_TEXT_APP_LINE.test(message);
 }
-
-/** `\d{4}-\d\d-\d\d` at the start. */
-function isDateAt(s: string): boolean {
-  for (let k = 0; k < 10; k++) {
-    const d = s.charCodeAt(k);
-    if (k === 4 || k === 7 ? d !== 45 /* - */ : d < 48 || d > 57) return false;
-  }
-  return true;
-}
-
-/** First characters parse.ts's text reader looks at (platform lines; `{` when a JSON line does not parse). */
-const TEXT_FIRST_CHARS = new Set([83 /* S */, 69 /* E */, 82 /* R */, 73 /* I */, 88 /* X */, 84 /* T */, 76 /* L */, 123 /* { */]);
