@@ -46,11 +46,22 @@ function quietLevelAt(s: string, at: number, end: string, ignoreCase: boolean): 
   return s.startsWith(end, at + length);
 }
 
+/**
+ * message.indexOf('"level":"'), found as 'level":"' with the quote before it checked: V8 finds a
+ * pattern that starts with a quote, a JSON line's most common character, several times slower.
+ */
+function levelKeyAt(message: string): number {
+  for (let k = message.indexOf('level":"', 1); k >= 0; k = message.indexOf('level":"', k + 1)) {
+    if (message.charCodeAt(k - 1) === 34 /* " */) return k - 1;
+  }
+  return -1;
+}
+
 export function relevanceOf(message: string): Relevance {
   const c = message.charCodeAt(0);
   if (c === 123 /* { */) {
     if (message.startsWith('{"time":"')) return Relevance.Parse; // platform records
-    const at = message.indexOf('"level":"');
+    const at = levelKeyAt(message);
     if (at < 0 || at > 64 || !quietLevelAt(message, at + 9, '"', true)) return Relevance.Parse;
     // Most lines hold no "j" at all, and a one-character search is faster still; the key's "j"
     // cannot come before the first "j". The key is searched without its quotes (a pattern starting

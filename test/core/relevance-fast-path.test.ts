@@ -37,8 +37,12 @@ describe("relevance fast paths", () => {
       "INIT_REPORT Init Duration: 3 ms\tPhase: init\tStatus: error\tError Type: Runtime.Unknown",
       "RESTORE_START Runtime Version: x",
     );
+    // An ERROR line whose level key comes after keys that end in "level" (the key must be found whole).
+    const decoyLevel = fc
+      .tuple(fc.constantFrom("xlevel", "logLevel", "sublevel"), fc.constantFrom("INFO", "debug", "WARN"), fc.constantFrom("ERROR", "FATAL", "INFO"))
+      .map(([decoy, quiet, level]) => `{"timestamp":"t","${decoy}":"${quiet}","level":"${level}","requestId":"${ID}","message":{"errorType":"E","errorMessage":"m"}}`);
     fc.assert(
-      fc.property(fc.oneof(anyStart, textLine, mutated, platform), (line) => {
+      fc.property(fc.oneof(anyStart, textLine, mutated, platform, decoyLevel), (line) => {
         if (relevanceOf(line) !== Relevance.App) return;
         const record = parseLogEvent(line);
         expect(factBodyOf(record)).toBeUndefined();
