@@ -50,11 +50,20 @@ function quietLevelAt(s: string, at: number, end: string, ignoreCase: boolean): 
  * message.indexOf('"level":"'), found as 'level":"' with the quote before it checked: V8 finds a
  * pattern that starts with a quote, a JSON line's most common character, several times slower.
  */
-function levelKeyAt(message: string): number {
-  for (let k = message.indexOf('level":"', 1); k >= 0; k = message.indexOf('level":"', k + 1)) {
+function levelKeyAt(message: string, from = 1): number {
+  for (let k = message.indexOf('level":"', from); k >= 0; k = message.indexOf('level":"', k + 1)) {
     if (message.charCodeAt(k - 1) === 34 /* " */) return k - 1;
   }
   return -1;
+}
+
+/** No backslash, `{` or `[` in message[1, end): nothing before `end` can be an escape or a nested value. */
+function plainPrefix(message: string, end: number): boolean {
+  for (let k = 1; k < end; k++) {
+    const d = message.charCodeAt(k);
+    if (d === 92 /* \ */ || d === 123 /* { */ || d === 91 /* [ */) return false;
+  }
+  return true;
 }
 
 export function relevanceOf(message: string): Relevance {
@@ -63,6 +72,9 @@ export function relevanceOf(message: string): Relevance {
     if (message.startsWith('{"time":"')) return Relevance.Parse; // platform records
     const at = levelKeyAt(message);
     if (at < 0 || at > 64 || !quietLevelAt(message, at + 9, '"', true)) return Relevance.Parse;
+    // Only a level key that is surely the line's own decides: with an escape or a nested value
+    // before it, or a second level key after it (JSON.parse keeps the last), the line is parsed.
+    if (!plainPrefix(message, at) || levelKeyAt(message, at + 9) >= 0) return Relevance.Parse;
     // Most lines hold no "j" at all, and a one-character search is faster still; the key's "j"
     // cannot come before the first "j". The key is searched without its quotes (a pattern starting
     // with '"' is several times slower to find in a JSON line); a mere mention only costs a parse.

@@ -41,8 +41,24 @@ describe("relevance fast paths", () => {
     const decoyLevel = fc
       .tuple(fc.constantFrom("xlevel", "logLevel", "sublevel"), fc.constantFrom("INFO", "debug", "WARN"), fc.constantFrom("ERROR", "FATAL", "INFO"))
       .map(([decoy, quiet, level]) => `{"timestamp":"t","${decoy}":"${quiet}","level":"${level}","requestId":"${ID}","message":{"errorType":"E","errorMessage":"m"}}`);
+    // A quiet level key that is not the line's own: a later duplicate (JSON.parse keeps the last),
+    // one inside a string with escaped quotes, one inside a nested value.
+    const notItsOwn = fc
+      .tuple(fc.constantFrom("INFO", "debug", "WARN"), fc.constantFrom("ERROR", "FATAL"))
+      .chain(([quiet, loud]) =>
+        fc.constantFrom(
+          `{"level":"${quiet}","requestId":"${ID}","level":"${loud}","message":{"errorType":"E","errorMessage":"m"}}`,
+          `{"a\\"level":"${quiet}","level":"${loud}","requestId":"${ID}","message":{"errorType":"E","errorMessage":"m"}}`,
+          `{"message":{"level":"${quiet}"},"level":"${loud}","requestId":"${ID}","errorType":"E","errorMessage":"m"}`,
+          `{"ctx":[{"level":"${quiet}"}],"level":"${loud}","requestId":"${ID}","errorType":"E","errorMessage":"m"}`,
+        ),
+      );
+    for (const line of [`{"level":"INFO","requestId":"${ID}","level":"ERROR","message":{"errorType":"E","errorMessage":"m"}}`]) {
+      // The case itself: parsed, it is an error of the request.
+      expect(factBodyOf(parseLogEvent(line))).toBeDefined();
+    }
     fc.assert(
-      fc.property(fc.oneof(anyStart, textLine, mutated, platform, decoyLevel), (line) => {
+      fc.property(fc.oneof(anyStart, textLine, mutated, platform, decoyLevel, notItsOwn), (line) => {
         if (relevanceOf(line) !== Relevance.App) return;
         const record = parseLogEvent(line);
         expect(factBodyOf(record)).toBeUndefined();
