@@ -355,6 +355,30 @@ const OTHER: unknown = Object.freeze({});
 /** Escape flag of the last string stepped over (module-level: no allocation per line). */
 const ESC = { escaped: false };
 
+/**
+ * Steps over the object whose `{` is at `open`, as the one-pass readers take objects: keys without
+ * escapes, no whitespace between tokens. For each pair it calls `visit` with the key (start and
+ * length inside `line`) and where the value starts; `visit` returns the index just past the value,
+ * or -1 to give up. Returns the index just past the object, or -1.
+ */
+function stepObject(line: string, open: number, plain: boolean, visit: (keyStart: number, keyLength: number, valueAt: number) => number): number {
+  let k = open + 1;
+  if (line.charCodeAt(k) === 125 /* } */) return k + 1;
+  for (;;) {
+    if (line.charCodeAt(k) !== 34 /* " */) return -1;
+    ESC.escaped = false;
+    const keyEnd = stringEnd(line, k, plain, ESC);
+    // An escaped key may spell a tracked one (\u006cevel is level): leave it to JSON.parse.
+    if (keyEnd < 0 || ESC.escaped || line.charCodeAt(keyEnd) !== 58 /* : */) return -1;
+    const next = visit(k + 1, keyEnd - k - 2, keyEnd + 1);
+    if (next < 0) return -1;
+    const sep = line.charCodeAt(next);
+    if (sep === 125 /* } */) return next + 1;
+    if (sep !== 44 /* , */) return -1;
+    k = next + 1;
+  }
+}
+
 /** A string value's JSON value: the raw slice, or, when it holds escapes, JSON.parse of the string alone. */
 function stringValue(line: string, start: number, end: number): string {
   return ESC.escaped ? (JSON.parse(line.slice(start, end)) as string) : line.slice(start + 1, end - 1);
@@ -384,41 +408,26 @@ function newAppFields(): AppFields {
  * non-string message — return undefined and go to JSON.parse.
  */
 function scanAppJson(line: string): LogRecord | undefined {
-  const n = line.length;
   const plain = isPlainLine(line);
   const o = newAppFields();
-  let i = 1;
-  for (;;) {
-    if (line.charCodeAt(i) !== 34 /* " */) return undefined;
-    ESC.escaped = false;
-    const keyEnd = stringEnd(line, i, plain, ESC);
-    // An escaped key may spell a tracked one (\u006cevel is level): leave it to JSON.parse.
-    if (keyEnd < 0 || ESC.escaped || line.charCodeAt(keyEnd) !== 58 /* : */) return undefined;
-    const field = appField(line, i + 1, keyEnd - i - 2);
-    if (field === F.Error) return undefined;
-    const v = keyEnd + 1;
+  const end = stepObject(line, 0, plain, (keyStart, keyLength, v) => {
+    const field = appField(line, keyStart, keyLength);
+    if (field === F.Error) return -1;
     const c = line.charCodeAt(v);
     ESC.escaped = false;
     const next = c === 34 ? stringEnd(line, v, plain, ESC) : valueEnd(line, v, plain);
-    if (next < 0) return undefined;
-    if (field !== F.None) {
-      const value = c === 34 ? stringValue(line, v, next) : c === 45 || (c >= 48 && c <= 57) ? Number(line.slice(v, next)) : OTHER;
-      switch (field) {
-        case F.RequestId: o.requestId = value; break;
-        case F.FunctionRequestId: o.function_request_id = value; break;
-        case F.AwsRequestId: o.awsRequestId = value; break;
-        case F.Level: o.level = value; break;
-        case F.Message: o.message = value; break;
-      }
+    if (next < 0 || field === F.None) return next;
+    const value = c === 34 ? stringValue(line, v, next) : c === 45 || (c >= 48 && c <= 57) ? Number(line.slice(v, next)) : OTHER;
+    switch (field) {
+      case F.RequestId: o.requestId = value; break;
+      case F.FunctionRequestId: o.function_request_id = value; break;
+      case F.AwsRequestId: o.awsRequestId = value; break;
+      case F.Level: o.level = value; break;
+      case F.Message: o.message = value; break;
     }
-    const sep = line.charCodeAt(next);
-    if (sep === 125 /* } */) {
-      if (next !== n - 1) return undefined;
-      break;
-    }
-    if (sep !== 44 /* , */) return undefined;
-    i = next + 1;
-  }
+    return next;
+  });
+  if (end !== line.length) return undefined;
   if (typeof o.message !== "string") return undefined;
   if (typeof o.level === "string") {
     const level = o.level.toUpperCase();
@@ -505,44 +514,29 @@ function newPlatformMetrics(): PlatformMetrics {
  * the record as it does for JSON.parse's object. Undefined for anything unexpected.
  */
 function scanPlatformJson(line: string): LogRecord | undefined {
-  const n = line.length;
   const plain = isPlainLine(line);
   let type: unknown;
   let record: unknown;
-  let i = 1;
-  for (;;) {
-    if (line.charCodeAt(i) !== 34 /* " */) return undefined;
-    ESC.escaped = false;
-    const keyEnd = stringEnd(line, i, plain, ESC);
-    if (keyEnd < 0 || ESC.escaped || line.charCodeAt(keyEnd) !== 58 /* : */) return undefined;
-    const keyLength = keyEnd - i - 2;
-    const v = keyEnd + 1;
+  const end = stepObject(line, 0, plain, (keyStart, keyLength, v) => {
     const c = line.charCodeAt(v);
-    let next: number;
-    if (keyLength === 4 && line.startsWith("type", i + 1)) {
+    if (keyLength === 4 && line.startsWith("type", keyStart)) {
       ESC.escaped = false;
-      next = c === 34 ? stringEnd(line, v, plain, ESC) : valueEnd(line, v, plain);
-      if (next < 0) return undefined;
-      type = c === 34 ? stringValue(line, v, next) : OTHER;
-    } else if (keyLength === 6 && line.startsWith("record", i + 1)) {
-      if (c === 123 /* { */) {
-        const rec = newPlatformRecordFields();
-        next = readRecord(line, v, plain, rec);
-        record = rec;
-      } else {
-        next = valueEnd(line, v, plain);
-        record = OTHER;
-      }
-    } else next = valueEnd(line, v, plain);
-    if (next < 0) return undefined;
-    const sep = line.charCodeAt(next);
-    if (sep === 125 /* } */) {
-      if (next !== n - 1) return undefined;
-      break;
+      const next = c === 34 ? stringEnd(line, v, plain, ESC) : valueEnd(line, v, plain);
+      if (next >= 0) type = c === 34 ? stringValue(line, v, next) : OTHER;
+      return next;
     }
-    if (sep !== 44 /* , */) return undefined;
-    i = next + 1;
-  }
+    if (keyLength === 6 && line.startsWith("record", keyStart)) {
+      if (c !== 123 /* { */) {
+        record = OTHER;
+        return valueEnd(line, v, plain);
+      }
+      const rec = newPlatformRecordFields();
+      record = rec;
+      return readRecord(line, v, plain, rec);
+    }
+    return valueEnd(line, v, plain);
+  });
+  if (end !== line.length) return undefined;
   if (typeof type !== "string" || !type.startsWith("platform.")) return undefined;
   if (plain && !hasNoControls(line)) return undefined;
   return parsePlatformJson(type, record);
@@ -550,32 +544,19 @@ function scanPlatformJson(line: string): LogRecord | undefined {
 
 /** The record object at `i` (its opening brace) into `rec`; index just past it, or -1. */
 function readRecord(line: string, i: number, plain: boolean, rec: PlatformRecordFields): number {
-  let k = i + 1;
-  if (line.charCodeAt(k) === 125 /* } */) return k + 1;
-  for (;;) {
-    if (line.charCodeAt(k) !== 34 /* " */) return -1;
-    ESC.escaped = false;
-    const keyEnd = stringEnd(line, k, plain, ESC);
-    if (keyEnd < 0 || ESC.escaped || line.charCodeAt(keyEnd) !== 58 /* : */) return -1;
-    const key = recordKey(line, k + 1, keyEnd - k - 2);
-    const v = keyEnd + 1;
+  return stepObject(line, i, plain, (keyStart, keyLength, v) => {
+    const key = recordKey(line, keyStart, keyLength);
     const c = line.charCodeAt(v);
-    let next: number;
     if (key === "metrics" && c === 123 /* { */) {
       const metrics = newPlatformMetrics();
-      next = readMetrics(line, v, plain, metrics);
       rec.metrics = metrics;
-    } else {
-      ESC.escaped = false;
-      next = c === 34 ? stringEnd(line, v, plain, ESC) : valueEnd(line, v, plain);
-      if (next >= 0 && key !== undefined) setRecordField(rec, key, c === 34 ? stringValue(line, v, next) : OTHER);
+      return readMetrics(line, v, plain, metrics);
     }
-    if (next < 0) return -1;
-    const sep = line.charCodeAt(next);
-    if (sep === 125) return next + 1;
-    if (sep !== 44 /* , */) return -1;
-    k = next + 1;
-  }
+    ESC.escaped = false;
+    const next = c === 34 ? stringEnd(line, v, plain, ESC) : valueEnd(line, v, plain);
+    if (next >= 0 && key !== undefined) setRecordField(rec, key, c === 34 ? stringValue(line, v, next) : OTHER);
+    return next;
+  });
 }
 
 /**
@@ -652,24 +633,14 @@ function metricKey(line: string, start: number, length: number): keyof PlatformM
 
 /** The metrics object at `i` into `into`: numbers as numbers, anything else as OTHER; index just past it, or -1. */
 function readMetrics(line: string, i: number, plain: boolean, into: PlatformMetrics): number {
-  let k = i + 1;
-  if (line.charCodeAt(k) === 125 /* } */) return k + 1;
-  for (;;) {
-    if (line.charCodeAt(k) !== 34 /* " */) return -1;
-    ESC.escaped = false;
-    const keyEnd = stringEnd(line, k, plain, ESC);
-    if (keyEnd < 0 || ESC.escaped || line.charCodeAt(keyEnd) !== 58 /* : */) return -1;
-    const v = keyEnd + 1;
-    const c = line.charCodeAt(v);
+  return stepObject(line, i, plain, (keyStart, keyLength, v) => {
     const next = valueEnd(line, v, plain);
     if (next < 0) return -1;
-    const key = metricKey(line, k + 1, keyEnd - k - 2);
+    const key = metricKey(line, keyStart, keyLength);
+    const c = line.charCodeAt(v);
     if (key !== undefined) setMetric(into, key, c === 45 || (c >= 48 && c <= 57) ? Number(line.slice(v, next)) : OTHER);
-    const sep = line.charCodeAt(next);
-    if (sep === 125) return next + 1;
-    if (sep !== 44 /* , */) return -1;
-    k = next + 1;
-  }
+    return next;
+  });
 }
 
 
