@@ -12,9 +12,7 @@
  * Errors have the service's shape (`{"__type","message"}`, HTTP 400): ResourceNotFoundException,
  * InvalidParameterException, UnknownOperationException for an operation it does not serve.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { LoopbackServer, MAX_REQUEST_BYTES, readBody } from "../http-server.ts";
-import { randomUUID } from "node:crypto";
+import { jsonProtocolHandler, LoopbackServer, MAX_REQUEST_BYTES } from "../http-server.ts";
 import { compileFilterPattern, FilterPatternError } from "./filter-pattern.ts";
 import type { GroupInfo, LogStore, StoredEvent, StreamInfo } from "./store.ts";
 
@@ -42,7 +40,23 @@ export interface LogsApiOptions {
 }
 
 export class LogsApi {
-  private readonly http = new LoopbackServer((req, res) => void this.handle(req, res));
+  private readonly http = new LoopbackServer(
+    jsonProtocolHandler({
+      targetPrefix: TARGET_PREFIX,
+      contentType: "application/x-amz-json-1.1",
+      call: (operation, input) => this.call(operation, input),
+      envelopeError: (problem) =>
+        problem === "tooLarge"
+          ? new ServiceError("RequestEntityTooLargeException", `The request body is larger than ${MAX_REQUEST_BYTES} bytes.`, 413)
+          : problem === "notThisService"
+            ? new ServiceError("UnknownOperationException", "Expected a POST with X-Amz-Target: Logs_20140328.<Operation>.")
+            : new ServiceError("SerializationException", problem === "badJson" ? "The request body is not valid JSON." : "The request body must be a JSON object."),
+      errorReply: (err) =>
+        err instanceof ServiceError
+          ? { status: err.status, body: { __type: err.type, message: err.message } }
+          : { status: 500, body: { __type: "ServiceUnavailableException", message: (err as Error).message } },
+    }),
+  );
 
   constructor(
     private readonly store: LogStore,
@@ -70,42 +84,6 @@ export class LogsApi {
         return this.describeLogGroups(input);
       default:
         throw new ServiceError("UnknownOperationException", `The local cloud does not serve ${operation}.`);
-    }
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const requestId = randomUUID();
-    let tooLarge = false;
-    const reply = (status: number, body: Json) => {
-      const text = JSON.stringify(body);
-      res.writeHead(status, {
-        "content-type": "application/x-amz-json-1.1",
-        "x-amzn-requestid": requestId,
-        "content-length": Buffer.byteLength(text),
-        // The rest of an oversized body is never read: the connection cannot carry another request.
-        ...(tooLarge ? { connection: "close" } : {}),
-      });
-      res.end(text);
-    };
-    try {
-      const chunks = await readBody(req);
-      if (chunks === undefined) {
-        tooLarge = true;
-        throw new ServiceError("RequestEntityTooLargeException", `The request body is larger than ${MAX_REQUEST_BYTES} bytes.`, 413);
-      }
-      const target = String(req.headers["x-amz-target"] ?? "");
-      if (req.method !== "POST" || !target.startsWith(TARGET_PREFIX)) throw new ServiceError("UnknownOperationException", "Expected a POST with X-Amz-Target: Logs_20140328.<Operation>.");
-      let input: unknown;
-      try {
-        input = chunks.length ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : {};
-      } catch {
-        throw new ServiceError("SerializationException", "The request body is not valid JSON.");
-      }
-      if (typeof input !== "object" || input === null || Array.isArray(input)) throw new ServiceError("SerializationException", "The request body must be a JSON object.");
-      reply(200, this.call(target.slice(TARGET_PREFIX.length), input as Json));
-    } catch (err) {
-      if (err instanceof ServiceError) reply(err.status, { __type: err.type, message: err.message });
-      else reply(500, { __type: "ServiceUnavailableException", message: (err as Error).message });
     }
   }
 

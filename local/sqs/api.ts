@@ -14,9 +14,8 @@
  * code in `x-amzn-query-error` (e.g. `AWS.SimpleQueueService.NonExistentQueue;Sender`), from which
  * the SDK names its exception (QueueDoesNotExist, InvalidParameterValue, ReceiptHandleIsInvalid, ...).
  */
-import { createHash, randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { LoopbackServer, MAX_REQUEST_BYTES, readBody } from "../http-server.ts";
+import { createHash } from "node:crypto";
+import { jsonProtocolHandler, LoopbackServer, MAX_REQUEST_BYTES } from "../http-server.ts";
 import { FailureQueues, ReceiptHandleError, type ReceivedMessage } from "./queues.ts";
 
 export const TARGET_PREFIX = "AmazonSQS.";
@@ -68,7 +67,24 @@ const QUEUE_ATTRIBUTES = [
 const MESSAGE_ATTRIBUTES = ["SentTimestamp", "ApproximateReceiveCount", "ApproximateFirstReceiveTimestamp", "SenderId"] as const;
 
 export class SqsApi {
-  private readonly http = new LoopbackServer((req, res) => void this.handle(req, res));
+  private readonly http = new LoopbackServer(
+    jsonProtocolHandler({
+      targetPrefix: TARGET_PREFIX,
+      contentType: CONTENT_TYPE,
+      call: (operation, input) => this.call(operation, input),
+      envelopeError: (problem) =>
+        problem === "tooLarge"
+          ? new ServiceError("RequestEntityTooLarge", "RequestEntityTooLarge", `The request body is larger than ${MAX_REQUEST_BYTES} bytes.`, 413)
+          : problem === "notThisService"
+            ? new ServiceError("UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", "Expected a POST with X-Amz-Target: AmazonSQS.<Operation> (the AWS JSON protocol).")
+            : new ServiceError("InvalidParameterValue", "InvalidParameterValue", problem === "badJson" ? "The request body is not valid JSON." : "The request body must be a JSON object."),
+      // The query-compatible code in x-amzn-query-error is what the SDK names its exception after.
+      errorReply: (err) =>
+        err instanceof ServiceError
+          ? { status: err.status, body: { __type: `com.amazonaws.sqs#${err.type}`, message: err.message }, headers: { "x-amzn-query-error": `${err.queryCode};Sender` } }
+          : { status: 500, body: { __type: "com.amazonaws.sqs#InternalError", message: (err as Error).message }, headers: { "x-amzn-query-error": "InternalError;Receiver" } },
+    }),
+  );
   private endpoint = "";
   private closed = false;
 
@@ -108,46 +124,6 @@ export class SqsApi {
         return this.deleteMessage(input);
       default:
         throw new ServiceError("UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", `The local cloud does not serve ${operation}.`);
-    }
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const requestId = randomUUID();
-    let tooLarge = false;
-    const reply = (status: number, body: Json, queryError?: string) => {
-      if (res.destroyed) return;
-      const text = JSON.stringify(body);
-      res.writeHead(status, {
-        "content-type": CONTENT_TYPE,
-        "x-amzn-requestid": requestId,
-        "content-length": Buffer.byteLength(text),
-        ...(queryError ? { "x-amzn-query-error": queryError } : {}),
-        // The rest of an oversized body is never read: the connection cannot carry another request.
-        ...(tooLarge ? { connection: "close" } : {}),
-      });
-      res.end(text);
-    };
-    try {
-      const chunks = await readBody(req);
-      if (chunks === undefined) {
-        tooLarge = true;
-        throw new ServiceError("RequestEntityTooLarge", "RequestEntityTooLarge", `The request body is larger than ${MAX_REQUEST_BYTES} bytes.`, 413);
-      }
-      const target = String(req.headers["x-amz-target"] ?? "");
-      if (req.method !== "POST" || !target.startsWith(TARGET_PREFIX)) {
-        throw new ServiceError("UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", "Expected a POST with X-Amz-Target: AmazonSQS.<Operation> (the AWS JSON protocol).");
-      }
-      let input: unknown;
-      try {
-        input = chunks.length ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : {};
-      } catch {
-        throw new ServiceError("InvalidParameterValue", "InvalidParameterValue", "The request body is not valid JSON.");
-      }
-      if (typeof input !== "object" || input === null || Array.isArray(input)) throw new ServiceError("InvalidParameterValue", "InvalidParameterValue", "The request body must be a JSON object.");
-      reply(200, await this.call(target.slice(TARGET_PREFIX.length), input as Json));
-    } catch (err) {
-      if (err instanceof ServiceError) reply(err.status, { __type: `com.amazonaws.sqs#${err.type}`, message: err.message }, `${err.queryCode};Sender`);
-      else reply(500, { __type: "com.amazonaws.sqs#InternalError", message: (err as Error).message }, "InternalError;Receiver");
     }
   }
 

@@ -217,6 +217,21 @@ describe("the API, through the SDK", () => {
     ]);
   });
 
+  it("answers bad JSON, a body that is no object and a foreign X-Amz-Target with the protocol's error shape", async () => {
+    const target = { "x-amz-target": "Logs_20140328.FilterLogEvents" };
+    for (const [body, headers, type] of [
+      ["{not json", target, "SerializationException"],
+      ["[1,2]", target, "SerializationException"],
+      ["{}", {}, "UnknownOperationException"],
+      ["{}", { "x-amz-target": "AmazonSQS.ReceiveMessage" }, "UnknownOperationException"],
+    ] as const) {
+      const r = await rawPost(apiEndpoint, body, headers, "application/x-amz-json-1.1");
+      expect(r.status).toBe(400);
+      expect(r.headers["x-amzn-requestid"]).toMatch(/^[0-9a-f-]{36}$/);
+      expect(JSON.parse(r.body)).toEqual({ __type: type, message: expect.any(String) });
+    }
+  });
+
   it("refuses a body over MAX_REQUEST_BYTES without buffering it, and keeps serving", async () => {
     const endpoint = apiEndpoint;
     const huge = Buffer.alloc(MAX_REQUEST_BYTES + 1, 0x20);
