@@ -4,6 +4,7 @@
  * the request already tells; they are shown as `LEVEL message` plus whatever else the line says
  * (a job event's fields). Anything that is not such a JSON object is shown as it is.
  */
+import { parseJsonObject } from "../core/logs/json-fields.ts";
 
 /** Fields every structured line of a request carries: left out of the compact form. */
 const BOILERPLATE = new Set([
@@ -26,14 +27,8 @@ const BOILERPLATE = new Set([
 export function compactLogMessage(message: string): string {
   const text = message.replace(/\n+$/, "");
   if (!text.startsWith("{") || !text.endsWith("}")) return text;
-  let obj: unknown;
-  try {
-    obj = JSON.parse(text);
-  } catch {
-    return text;
-  }
-  if (typeof obj !== "object" || obj === null || Array.isArray(obj)) return text;
-  const o = obj as Record<string, unknown>;
+  const o = parseJsonObject(text);
+  if (!o) return text;
   const msg = o["message"] ?? o["msg"];
   if (typeof o["level"] !== "string" || msg === undefined) return text;
   const extra = Object.entries(o).filter(([k]) => !BOILERPLATE.has(k));

@@ -136,3 +136,14 @@ export function finiteNumberAt(line: string, start: number, end: number): number
   const n = Number(line.slice(start, end));
   return Number.isFinite(n) ? n : undefined;
 }
+
+/** JSON.parse of a text that should hold one object: the object, or undefined for anything else. */
+export function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}

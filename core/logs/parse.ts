@@ -11,7 +11,7 @@
  * - `undefined` (the Node runtime's request id before the first invoke) means "no request id".
  */
 import { readJobEvent } from "../job-events.ts";
-import { hasNoControls, isPlainLine, stringEnd, valueEnd } from "./json-fields.ts";
+import { hasNoControls, isPlainLine, parseJsonObject, stringEnd, valueEnd } from "./json-fields.ts";
 import type { ErrorInfo, LogRecord, PlatformStatus, ReportMetrics } from "./records.ts";
 
 const UUID_SRC = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
@@ -305,14 +305,8 @@ function realId(value: unknown): string | undefined {
  * below must agree with (test/core/json-fast-paths.test.ts). Undefined if it is not a JSON object.
  */
 export function parseJsonGeneral(message: string): LogRecord | undefined {
-  let obj: unknown;
-  try {
-    obj = JSON.parse(message);
-  } catch {
-    return undefined;
-  }
-  if (typeof obj !== "object" || obj === null || Array.isArray(obj)) return undefined;
-  const o = obj as Record<string, unknown>;
+  const o = parseJsonObject(message);
+  if (!o) return undefined;
   if (typeof o["type"] === "string" && o["type"].startsWith("platform.")) return parsePlatformJson(o["type"], o["record"]);
   return appRecordOf(o);
 }
