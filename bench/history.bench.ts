@@ -10,7 +10,7 @@ import { startDynalite } from "../test/helpers/dynalite.ts";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { createJobsTableInput, type JobStatus } from "../core/jobs-table.ts";
 import type { HistoryFilters } from "../core/job-queries.ts";
-import { JobsReader, queryHistory } from "../shared/jobs-reader.ts";
+import { JobsReader, queryHistory } from "../aws/dynamo/jobs-reader.ts";
 import { generateJobs, writeJobs } from "../test/helpers/job-records.ts";
 
 const JOBS = 20_000;

@@ -20,7 +20,7 @@ import { jobKey, TERMINAL_STATUSES, type JobStatus } from "../core/jobs-table.ts
 import { mafftLayout, mafftProcessEnv, MAFFT_ROOT_ENV } from "../core/mafft-layer.ts";
 import { encodeEventKey } from "../core/s3-event-key.ts";
 import { startLocalCloud, type LocalCloud } from "../local/cloud.ts";
-import { dynamoClient, s3Client } from "../shared/aws-clients.ts";
+import { dynamoClient, s3Client } from "../aws/clients.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const data = (f: string) => readFileSync(path.join(here, "..", "test", "data", "mafft-sample", f));

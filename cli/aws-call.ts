@@ -1,7 +1,7 @@
 /** Runs a command's AWS work so that any SDK or network failure ends as one sentence with exit code 1. */
 import { InvalidArgumentError } from "commander";
 import type { Target } from "../core/target.ts";
-import { describeAwsError } from "../shared/aws-errors.ts";
+import { describeAwsError } from "../aws/errors.ts";
 import { asCliError, CliError, EXIT } from "./errors.ts";
 
 export async function withAws<T>(target: Target, doing: string, work: () => Promise<T>): Promise<T> {

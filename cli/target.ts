@@ -10,9 +10,9 @@ import { resolveConfig } from "../core/config.ts";
 import { isLocalEndpoints, LOCAL_ENDPOINTS_FILE, LOCAL_STATE_DIR, type LocalEndpoints } from "../core/local-endpoints.ts";
 import { processAlive } from "../local/endpoints-file.ts";
 import { awsTarget, checkRegion, describeTarget, requireResource, TargetError, targetFromLocalEndpoints, type AwsTargetSources, type OutputsFile, type Target } from "../core/target.ts";
-import { JobsReader } from "../shared/jobs-reader.ts";
-import { clientsFor, type TargetClients } from "../shared/target-clients.ts";
-import { colorEnabled, paint } from "./output.ts";
+import { JobsReader } from "../aws/dynamo/jobs-reader.ts";
+import { clientsFor, type TargetClients } from "../aws/target-clients.ts";
+import { colorEnabled, paint } from "../tui/terminal-text.ts";
 
 export interface TargetFlags {
   local?: boolean;

@@ -5,7 +5,7 @@
  * it); the CLI can run the same check before uploading (`validateFasta`).
  *
  * Why this exists: MAFFT exits 0 on an empty file, on prose, on one sequence, and silently drops
- * symbols it does not know (shared/reference/mafft.md), so its exit code proves nothing. The rules:
+ * symbols it does not know (measured with MAFFT 7.505), so its exit code proves nothing. The rules:
  * - UTF-8 text (headers may hold any UTF-8; sequences are ASCII), LF or CRLF line ends;
  * - a `>` header with a name starts each record; blank lines are ignored;
  * - sequences hold letters and `-` gaps (MAFFT removes input gaps and realigns), spaces and tabs

@@ -1,6 +1,6 @@
 /**
  * Key and range logic for reading the jobs table through its indexes (the DynamoDB calls are in
- * shared/jobs-reader.ts). Every read is a Query on one index partition; none is a Scan.
+ * aws/dynamo/jobs-reader.ts). Every read is a Query on one index partition; none is a Scan.
  *
  * - history/stats: `byStatus`, one partition per status and shard, sort key `startedKey`
  *   (`<start time>#<id>`), so a time range is a key range and newest-first is a backwards Query.

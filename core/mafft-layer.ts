@@ -21,7 +21,7 @@ export const MAFFT_DIR_IN_ZIP = "mafft";
 
 /**
  * Tools the `mafft` driver script calls that a minimal Amazon Linux 2023 image may lack, provided
- * as links to a static busybox. Measured on MAFFT 7.505's script (see shared/reference/mafft.md).
+ * as links to a static busybox. Measured on MAFFT 7.505's script (measured when the layer was first built).
  */
 export const MAFFT_TOOLS = [
   "awk", "basename", "cat", "cp", "cut", "dirname", "env", "expr", "grep", "head", "ls", "mkdir",

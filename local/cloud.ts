@@ -13,7 +13,7 @@
  *
  *   const cloud = await startLocalCloud({ ephemeral: true, overrides: { aligner: { timeoutSeconds: 5 } } });
  *   cloud.endpoints                 // LocalEndpoints (core/local-endpoints.ts): endpoints, names, credentials
- *   cloud.clientOptions("s3")       // options for shared/aws-clients.ts: s3Client(cloud.clientOptions("s3"))
+ *   cloud.clientOptions("s3")       // options for aws/clients.ts: s3Client(cloud.clientOptions("s3"))
  *   await cloud.waitForQuiet()      // queues drained (retries included), log deliveries flushed, nothing running
  *   cloud.functions.logProcessor    // { definition, pool, invoker }: environments, async queue (tests, fault injection)
  *   cloud.faults.dynamodb.inject({ operation: "UpdateItem", count: 3, error: "ThrottlingException" })
@@ -36,7 +36,7 @@ import { MAFFT_ROOT_ENV } from "../core/mafft-layer.ts";
 import { FUNCTION_SOURCES, LAMBDA_RUNTIME, resourceNames, type FunctionId, type ResourceNames } from "../core/names.ts";
 import { bundleFunction } from "../infra/bundle.ts";
 import { prepareLocalMafft } from "../layers/mafft/local.ts";
-import { dynamoClient, s3Client, type ClientOptions } from "../shared/aws-clients.ts";
+import { dynamoClient, s3Client, type ClientOptions } from "../aws/clients.ts";
 import { acquireCloudLock, localEndpointsPath, processAlive, readLocalEndpoints, removeLocalEndpoints, writeLocalEndpoints } from "./endpoints-file.ts";
 import { FaultProxy } from "./faults.ts";
 import { AsyncInvoker, type AsyncPolicy } from "./lambda/async-invoker.ts";
@@ -111,7 +111,7 @@ export interface LocalCloud {
   readonly failures: FailureStore;
   /** The functions' paths to DynamoDB and S3 (fault injection: throttling, errors, stalls). */
   readonly faults: { dynamodb: FaultProxy; s3: FaultProxy };
-  /** Options for `s3Client()`, `dynamoClient()`, `logsClient()`, `sqsClient()` of shared/aws-clients.ts reaching this cloud. */
+  /** Options for `s3Client()`, `dynamoClient()`, `logsClient()`, `sqsClient()` of aws/clients.ts reaching this cloud. */
   clientOptions(service: Service): ClientOptions;
   /** An asynchronous invocation (InvocationType=Event); returns the request id. */
   invokeAsync(fn: FunctionId, event: unknown): string;

@@ -7,7 +7,7 @@
  *
  * Jobs shown as RUNNING whose record has not changed for `staleMs` are re-read by id (at most
  * once per `staleMs` each, looked for every `staleMs / 4`): the safety net for a write the
- * activity feed could not see in time (see shared/activity-feed.ts). In steady state that is only
+ * activity feed could not see in time (see aws/dynamo/activity-feed.ts). In steady state that is only
  * the genuinely long jobs. A RUNNING record unchanged for longer than any invocation can last
  * (Lambda's 15-minute limit, with margin) lost its end for good — `aligner reconcile` is the cure
  * — and is no longer re-read, so abandoned records cost nothing.

@@ -4,7 +4,7 @@
  */
 import type { JobRecord } from "../core/jobs-table.ts";
 import type { JobRow } from "../core/job-item.ts";
-import { formatTable, paint } from "../cli/output.ts";
+import { formatTable, paint } from "./terminal-text.ts";
 import { cellsOf, COLUMNS, fit, STATUS_COLORS, type Cells } from "./rows.ts";
 
 type Paint = Parameters<typeof paint>[0];

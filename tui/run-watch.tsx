@@ -9,7 +9,7 @@
  * On a terminal it renders the Ink view (alternate screen, `q`/Ctrl-C quits and restores the
  * terminal) and resolves when the user quits or `signal` aborts. Otherwise it prints the jobs
  * once (`follow`: one line per change until `signal` aborts). Reads go through the byActivity
- * index only (shared/activity-feed.ts); settings come from `watch.*` in core/config.ts.
+ * index only (aws/dynamo/activity-feed.ts); settings come from `watch.*` in core/config.ts.
  * Rejects only on bad options (no jobs table for the target) or, when printing once, if the
  * table cannot be read.
  */
@@ -18,13 +18,13 @@ import type { JobRecord } from "../core/jobs-table.ts";
 import { resolveConfig } from "../core/config.ts";
 import { describeTarget, requireResource, type Target } from "../core/target.ts";
 import { formatSpan } from "../core/time-spec.ts";
-import { clientsFor } from "../shared/target-clients.ts";
-import { JobsReader } from "../shared/jobs-reader.ts";
-import { ActivityFeed } from "../shared/activity-feed.ts";
-import { serverClock } from "../shared/server-clock.ts";
-import { describeAwsError } from "../shared/aws-errors.ts";
-import { findRequestLogs } from "../shared/request-logs.ts";
-import { colorEnabled } from "../cli/output.ts";
+import { clientsFor } from "../aws/target-clients.ts";
+import { JobsReader } from "../aws/dynamo/jobs-reader.ts";
+import { ActivityFeed } from "../aws/dynamo/activity-feed.ts";
+import { serverClock } from "../aws/dynamo/server-clock.ts";
+import { describeAwsError } from "../aws/errors.ts";
+import { findRequestLogs } from "../aws/logs/request-logs.ts";
+import { colorEnabled } from "./terminal-text.ts";
 import { LiveJobs, type LiveSource } from "./live-jobs.ts";
 import { App } from "./App.tsx";
 import { changeLine, jobsTable, jsonLine } from "./plain.ts";

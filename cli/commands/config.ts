@@ -1,7 +1,7 @@
 /** `aligner config`: the resolved settings and where each can be changed. */
 import type { Command } from "commander";
 import { describeConfig, resolveConfig } from "../../core/config.ts";
-import { formatTable } from "../output.ts";
+import { formatTable } from "../../tui/terminal-text.ts";
 
 export function registerConfig(program: Command): void {
   program

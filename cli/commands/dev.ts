@@ -19,7 +19,7 @@ import { startLocalCloud, LocalCloudError, type CloudEvent, type LocalCloud, typ
 import { demoOverrides, uploadDemoInputs, type DemoUpload } from "../../local/demo/demo.ts";
 import { runWatch } from "../../tui/run-watch.tsx";
 import { CliError, EXIT, UsageError } from "../errors.ts";
-import { colorEnabled, paint } from "../output.ts";
+import { colorEnabled, paint } from "../../tui/terminal-text.ts";
 
 interface DevOptions {
   demo?: boolean;

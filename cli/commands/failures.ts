@@ -28,10 +28,10 @@ import { resourceNames, type FunctionId } from "../../core/names.ts";
 import { FAILURE_QUEUE_RESOURCE, requireResolved, TargetError, type ResolvedResource } from "../../core/target.ts";
 import { processAlive } from "../../local/endpoints-file.ts";
 import { failureFile, readFailures, type DestinationRecord } from "../../local/lambda/failures.ts";
-import { clientsFor } from "../../shared/target-clients.ts";
+import { clientsFor } from "../../aws/target-clients.ts";
 import { withAws } from "../aws-call.ts";
 import { UsageError } from "../errors.ts";
-import { colorEnabled, formatTable, paint } from "../output.ts";
+import { colorEnabled, formatTable, paint } from "../../tui/terminal-text.ts";
 import { addTargetOptions, announceTarget, findLocalEndpointsFile, readLocalEndpointsFile, resolveTarget, type TargetFlags } from "../target.ts";
 
 interface FailuresOptions extends TargetFlags {

@@ -7,11 +7,11 @@
 import type { Command } from "commander";
 import { JOB_RECORD_FIELDS, JOB_STATUSES, type JobStatus } from "../../core/jobs-table.ts";
 import { parseTimeRange } from "../../core/time-spec.ts";
-import { queryHistory } from "../../shared/jobs-reader.ts";
+import { queryHistory } from "../../aws/dynamo/jobs-reader.ts";
 import { jobsTable } from "../../tui/plain.ts";
 import { intOption, withAws } from "../aws-call.ts";
 import { UsageError } from "../errors.ts";
-import { colorEnabled, csvLine } from "../output.ts";
+import { colorEnabled, csvLine } from "../../tui/terminal-text.ts";
 import { addTargetOptions, openJobsTable, type TargetFlags } from "../target.ts";
 
 interface HistoryOptions extends TargetFlags {

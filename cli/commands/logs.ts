@@ -1,6 +1,6 @@
 /**
  * `aligner logs REQUEST_ID`: one request's log lines out of the aligner's log group — only its
- * own, even in a warm stream shared with other requests (shared/request-logs.ts), then its final
+ * own, even in a warm stream shared with other requests (aws/logs/request-logs.ts), then its final
  * status from the jobs table. `--follow` keeps reading until the request ends.
  */
 import type { Command } from "commander";
@@ -9,13 +9,13 @@ import type { JobRow } from "../../core/job-item.ts";
 import { formatDuration } from "../../core/job-stats.ts";
 import { parseTimeSpec } from "../../core/time-spec.ts";
 import { requireResource } from "../../core/target.ts";
-import { findRequestLogs, type RequestLogLine } from "../../shared/request-logs.ts";
+import { findRequestLogs, type RequestLogLine } from "../../aws/logs/request-logs.ts";
 import { memoryCell } from "../../tui/rows.ts";
 import { paintStatus } from "../../tui/plain.ts";
 import { compactLogMessage } from "../../tui/log-line.ts";
 import { intOption, withAws } from "../aws-call.ts";
 import { CliError, EXIT, UsageError } from "../errors.ts";
-import { colorEnabled, paint } from "../output.ts";
+import { colorEnabled, paint } from "../../tui/terminal-text.ts";
 import { addTargetOptions, openJobsTable, type TargetFlags } from "../target.ts";
 
 interface LogsOptions extends TargetFlags {

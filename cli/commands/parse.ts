@@ -9,7 +9,7 @@ import { PARSE_OUTPUT_FIELDS, type JobRecord } from "../../core/jobs-table.ts";
 import { InputError, readLogInput } from "../../core/logs/inputs.ts";
 import { OfflineStatus } from "../../core/status/offline.ts";
 import { CliError, EXIT } from "../errors.ts";
-import { colorEnabled, formatTable } from "../output.ts";
+import { colorEnabled, formatTable } from "../../tui/terminal-text.ts";
 import { paintStatus } from "../../tui/plain.ts";
 
 export function registerParse(program: Command): void {

@@ -1,16 +1,17 @@
 /**
  * `aligner reconcile --since 6h`: rebuilds job records from the aligner's log group itself
  * (FilterLogEvents), through the log processor's own parse → reduce → write path
- * (shared/reconcile.ts). What the table already knows changes nothing, so it is safe to run
+ * (core/status/reconcile.ts). What the table already knows changes nothing, so it is safe to run
  * any number of times, and alongside the live pipeline.
  */
 import type { Command } from "commander";
 import { resolveConfig } from "../../core/config.ts";
 import { parseTimeRange } from "../../core/time-spec.ts";
 import { requireResource } from "../../core/target.ts";
-import { clientsFor } from "../../shared/target-clients.ts";
-import { DynamoStatusStore } from "../../shared/dynamo-status-store.ts";
-import { filterLogEvents, reconcile } from "../../shared/reconcile.ts";
+import { clientsFor } from "../../aws/target-clients.ts";
+import { DynamoStatusStore } from "../../aws/dynamo/status-store.ts";
+import { reconcile } from "../../core/status/reconcile.ts";
+import { filterLogEvents } from "../../aws/logs/filter-log-events.ts";
 import { withAws } from "../aws-call.ts";
 import { addTargetOptions, announceTarget, resolveTarget, type TargetFlags } from "../target.ts";
 

@@ -11,7 +11,7 @@ import { startedRange, statusPartitions } from "../../core/job-queries.ts";
 import { parseTimeRange } from "../../core/time-spec.ts";
 import { paintStatus } from "../../tui/plain.ts";
 import { withAws } from "../aws-call.ts";
-import { colorEnabled, formatTable } from "../output.ts";
+import { colorEnabled, formatTable } from "../../tui/terminal-text.ts";
 import { addTargetOptions, openJobsTable, type TargetFlags } from "../target.ts";
 
 interface StatsOptions extends TargetFlags {

@@ -21,14 +21,14 @@ import { formatDuration } from "../../core/job-stats.ts";
 import { inputKeyFor, isJobOf, jobProgress, SKEW_MS, whyNoJob, type Submission } from "../../core/submission.ts";
 import { parseSpan } from "../../core/time-spec.ts";
 import { requireResource, type Target } from "../../core/target.ts";
-import { clientsFor, type TargetClients } from "../../shared/target-clients.ts";
-import { JobsReader } from "../../shared/jobs-reader.ts";
-import { ActivityFeed } from "../../shared/activity-feed.ts";
-import { serverClock } from "../../shared/server-clock.ts";
+import { clientsFor, type TargetClients } from "../../aws/target-clients.ts";
+import { JobsReader } from "../../aws/dynamo/jobs-reader.ts";
+import { ActivityFeed } from "../../aws/dynamo/activity-feed.ts";
+import { serverClock } from "../../aws/dynamo/server-clock.ts";
 import { paintStatus } from "../../tui/plain.ts";
 import { withAws } from "../aws-call.ts";
 import { CliError, EXIT, UsageError } from "../errors.ts";
-import { colorEnabled } from "../output.ts";
+import { colorEnabled } from "../../tui/terminal-text.ts";
 import { addTargetOptions, announceTarget, resolveTarget, type TargetFlags } from "../target.ts";
 
 interface SubmitOptions extends TargetFlags {

@@ -1,7 +1,7 @@
 /** `aligner target`: which deployment the other commands would use, each resource and where its name came from. */
 import type { Command } from "commander";
 import { describeTarget, RESOURCE_LABELS, type ResourceKey } from "../../core/target.ts";
-import { formatTable } from "../output.ts";
+import { formatTable } from "../../tui/terminal-text.ts";
 import { addTargetOptions, resolveTarget, type TargetFlags } from "../target.ts";
 
 export function registerTarget(program: Command): void {

@@ -1,6 +1,6 @@
 /**
  * What the status writer needs from storage. Two implementations: DynamoDB
- * (shared/dynamo-status-store.ts, used by the log processor and `aligner reconcile`) and memory
+ * (aws/dynamo/status-store.ts, used by the log processor and `aligner reconcile`) and memory
  * (memory-store.ts, used by `aligner parse` and tests) — both driven by the same apply.ts, so
  * offline parsing and the deployed pipeline cannot disagree.
  *

@@ -18,7 +18,7 @@ import { knobEnv, resolveConfig } from "../../core/config.ts";
 import { RESOURCE_ENV, requireEnv } from "../../core/function-env.ts";
 import { formatMafftArgs, validateMafftArgs } from "../../core/mafft-args.ts";
 import { mafftRootFrom } from "../../core/mafft-layer.ts";
-import { s3Client } from "../../shared/aws-clients.ts";
+import { s3Client } from "../../aws/clients.ts";
 import { createAligner, type AlignerHandler } from "./aligner.ts";
 
 const logger = new Logger({ serviceName: "aligner" });

@@ -14,8 +14,8 @@ import { RESOURCE_ENV, requireEnv } from "../../core/function-env.ts";
 import { decodeAwslogsData, PayloadError } from "../../core/logs/payload.ts";
 import { reducePayload } from "../../core/status/reduce.ts";
 import { applyReduction } from "../../core/status/apply.ts";
-import { dynamoClient } from "../../shared/aws-clients.ts";
-import { DynamoStatusStore } from "../../shared/dynamo-status-store.ts";
+import { dynamoClient } from "../../aws/clients.ts";
+import { DynamoStatusStore } from "../../aws/dynamo/status-store.ts";
 
 const logger = new Logger({ serviceName: "log-processor" });
 

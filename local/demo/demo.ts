@@ -8,7 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { AlignerConfig } from "../../core/config.ts";
-import { s3Client } from "../../shared/aws-clients.ts";
+import { s3Client } from "../../aws/clients.ts";
 import type { ConfigOverrides, LocalCloud } from "../cloud.ts";
 
 export const DEMO_INPUTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "inputs");

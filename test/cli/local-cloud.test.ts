@@ -13,9 +13,9 @@ import { DeleteItemCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { startLocalCloud, type LocalCloud } from "../../local/cloud.ts";
-import { dynamoClient, s3Client } from "../../shared/aws-clients.ts";
+import { dynamoClient, s3Client } from "../../aws/clients.ts";
 import { jobKey, type JobRecord } from "../../core/jobs-table.ts";
-import { recordFromItem } from "../../shared/dynamo-status-store.ts";
+import { recordFromItem } from "../../aws/dynamo/status-store.ts";
 import { rng } from "../helpers/random.ts";
 
 const run = promisify(execFile);

@@ -5,7 +5,7 @@ import { awsTarget, checkRegion, readStackOutputs, requireResource, TargetError 
 import { ConfigError, resolveConfig } from "../../core/config.ts";
 import { inputKeyFor, isJobOf, jobProgress, whyNoJob } from "../../core/submission.ts";
 import type { JobRecord } from "../../core/jobs-table.ts";
-import { describeAwsError } from "../../shared/aws-errors.ts";
+import { describeAwsError } from "../../aws/errors.ts";
 
 const NOW = Date.parse("2026-11-24T12:00:00Z");
 

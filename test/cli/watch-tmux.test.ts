@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { startLocalCloud, type LocalCloud } from "../../local/cloud.ts";
-import { s3Client } from "../../shared/aws-clients.ts";
+import { s3Client } from "../../aws/clients.ts";
 
 const BIN = path.resolve(import.meta.dirname, "../../bin/aligner.js");
 const SAMPLE = path.resolve(import.meta.dirname, "../data/mafft-sample/input.fasta");

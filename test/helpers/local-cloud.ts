@@ -1,7 +1,7 @@
 /**
  * The embedded local cloud for end-to-end tests: started with test-friendly settings (defaults
  * of core/config.ts, not the developer's environment; short log batching window; retry delays
- * divided), with SDK clients from shared/aws-clients.ts pointed at it and a few readers that go
+ * divided), with SDK clients from aws/clients.ts pointed at it and a few readers that go
  * through the SDK only.
  */
 import { readFileSync } from "node:fs";
@@ -16,9 +16,10 @@ import { JOB_PK_PREFIX, type JobRecord } from "../../core/jobs-table.ts";
 import type { SubscriptionMessage } from "../../core/logs/payload.ts";
 import { OfflineStatus } from "../../core/status/offline.ts";
 import { encodeEventKey } from "../../core/s3-event-key.ts";
-import { dynamoClient, logsClient, s3Client } from "../../shared/aws-clients.ts";
-import { recordFromItem } from "../../shared/dynamo-status-store.ts";
-import { filterLogEvents, type SourceEvent } from "../../shared/reconcile.ts";
+import { dynamoClient, logsClient, s3Client } from "../../aws/clients.ts";
+import { recordFromItem } from "../../aws/dynamo/status-store.ts";
+import type { SourceEvent } from "../../core/status/reconcile.ts";
+import { filterLogEvents } from "../../aws/logs/filter-log-events.ts";
 import { mergeOverrides, startLocalCloud, type CloudEvent, type ConfigOverrides, type LocalCloud, type LocalCloudOptions } from "../../local/cloud.ts";
 
 export const SAMPLE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "data", "mafft-sample");

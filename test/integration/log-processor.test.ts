@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
 import { bundleFunction } from "../../infra/bundle.ts";
 import { encodeAwslogsData, type SubscriptionMessage } from "../../core/logs/payload.ts";
-import { recordFromItem } from "../../shared/dynamo-status-store.ts";
+import { recordFromItem } from "../../aws/dynamo/status-store.ts";
 import { generateGroup } from "../helpers/lambda-logs.ts";
 import { payload } from "../helpers/delivery.ts";
 import { isJobItem, startDynalite, type LocalDynamo } from "../helpers/dynalite.ts";

@@ -1,7 +1,7 @@
 /** Reconcile over the real write path (dynalite): lost deliveries are rebuilt, twice is harmless. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { reconcile, type SourceEvent } from "../../shared/reconcile.ts";
-import { DynamoStatusStore, recordFromItem } from "../../shared/dynamo-status-store.ts";
+import { reconcile, type SourceEvent } from "../../core/status/reconcile.ts";
+import { DynamoStatusStore, recordFromItem } from "../../aws/dynamo/status-store.ts";
 import { reducePayload } from "../../core/status/reduce.ts";
 import { applyReduction } from "../../core/status/apply.ts";
 import { generateGroup } from "../helpers/lambda-logs.ts";

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { MemoryStatusStore, type JobState } from "../../core/status/memory-store.ts";
 import { effectiveFacts } from "../../core/status/facts.ts";
-import { DynamoStatusStore, recordFromItem } from "../../shared/dynamo-status-store.ts";
+import { DynamoStatusStore, recordFromItem } from "../../aws/dynamo/status-store.ts";
 import type { StatusStore } from "../../core/status/store.ts";
 import { reducePayload } from "../../core/status/reduce.ts";
 import { applyReduction } from "../../core/status/apply.ts";

@@ -19,7 +19,7 @@ import { isLocalEndpoints, type LocalEndpoints } from "../../core/local-endpoint
 import { destinationRecord, FailureStore } from "../../local/lambda/failures.ts";
 import { SqsApi } from "../../local/sqs/api.ts";
 import { FailureQueues } from "../../local/sqs/queues.ts";
-import { s3Client } from "../../shared/aws-clients.ts";
+import { s3Client } from "../../aws/clients.ts";
 import { sample } from "../helpers/local-cloud.ts";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");

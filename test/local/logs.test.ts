@@ -21,7 +21,7 @@ import {
   InvalidParameterException,
   type CloudWatchLogsClient,
 } from "@aws-sdk/client-cloudwatch-logs";
-import { logsClient } from "../../shared/aws-clients.ts";
+import { logsClient } from "../../aws/clients.ts";
 import { decodeAwslogsData, type SubscriptionMessage } from "../../core/logs/payload.ts";
 import { compareEventOrder } from "../../core/status/position.ts";
 import { LogsApi } from "../../local/logs/api.ts";

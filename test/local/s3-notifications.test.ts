@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { CopyObjectCommand, CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { s3Client } from "../../shared/aws-clients.ts";
+import { s3Client } from "../../aws/clients.ts";
 import { decodeEventKey } from "../../core/s3-event-key.ts";
 import { bridgeS3rverEvents, matchesEventType, matchesKeyFilter, Sequencer, type S3Event } from "../../local/s3/notifications.ts";
 import { LOCAL_CREDENTIALS, startS3rver, type RunningServer } from "../../local/storage.ts";

@@ -20,7 +20,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import { sqsClient } from "../../shared/aws-clients.ts";
+import { sqsClient } from "../../aws/clients.ts";
 import { destinationRecord, FailureStore, type DestinationRecord } from "../../local/lambda/failures.ts";
 import { SqsApi } from "../../local/sqs/api.ts";
 import { rawPost as post } from "../helpers/raw-http.ts";

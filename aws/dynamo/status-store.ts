@@ -5,9 +5,9 @@
  */
 import { ConditionalCheckFailedException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { JOB_RECORD_FIELDS, JOBS_TABLE, jobKey, type JobRecord } from "../core/jobs-table.ts";
-import { justAfter, type Position } from "../core/status/position.ts";
-import type { JobWrite, MarkerItem, PendingItem, StatusStore, StoredJob } from "../core/status/store.ts";
+import { JOB_RECORD_FIELDS, JOBS_TABLE, jobKey, type JobRecord } from "../../core/jobs-table.ts";
+import { justAfter, type Position } from "../../core/status/position.ts";
+import type { JobWrite, MarkerItem, PendingItem, StatusStore, StoredJob } from "../../core/status/store.ts";
 
 const MARKER = "A#";
 const PENDING = "P#";

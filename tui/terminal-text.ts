@@ -1,4 +1,4 @@
-/** Terminal output helpers shared by the commands: colour only when allowed, tables, JSON lines. */
+/** Terminal text shared by the commands and the live view: colour only when allowed, tables, CSV lines. */
 import { styleText } from "node:util";
 
 /** NO_COLOR (https://no-color.org), FORCE_COLOR and whether stdout is a terminal decide. */

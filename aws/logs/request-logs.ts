@@ -7,9 +7,10 @@
  * unprefixed lines between its START and REPORT, its id-less init lines).
  */
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
-import type { JobRecord } from "../core/jobs-table.ts";
-import { extractRequestLines, type ExtractedLine } from "../core/logs/extract.ts";
-import { filterLogEvents, type SourceEvent } from "./reconcile.ts";
+import type { JobRecord } from "../../core/jobs-table.ts";
+import { extractRequestLines, type ExtractedLine } from "../../core/logs/extract.ts";
+import type { SourceEvent } from "../../core/status/reconcile.ts";
+import { filterLogEvents } from "./filter-log-events.ts";
 
 export interface RequestLogLine {
   timestamp: number;

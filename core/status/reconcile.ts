@@ -1,15 +1,14 @@
 /**
  * Rebuilds job records from the aligner's log group itself — the only guarantee of completeness
  * when subscription deliveries were lost (CloudWatch drops them while a destination is denied or
- * missing). Reads events through FilterLogEvents, groups them by stream into contiguous runs, and
+ * missing). Reads events (in AWS, through FilterLogEvents: aws/logs/filter-log-events.ts), groups them by stream into contiguous runs, and
  * applies them with the log processor's own path. Safe to run any number of times: facts already
  * known change nothing, and a record is written only when something new was found.
  */
-import { paginateFilterLogEvents, type CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
-import type { LogEvent } from "../core/logs/payload.ts";
-import { reducePayload } from "../core/status/reduce.ts";
-import { applyReduction } from "../core/status/apply.ts";
-import type { StatusStore } from "../core/status/store.ts";
+import type { LogEvent } from "../logs/payload.ts";
+import { reducePayload } from "./reduce.ts";
+import { applyReduction } from "./apply.ts";
+import type { StatusStore } from "./store.ts";
 
 export interface SourceEvent extends LogEvent {
   logStream: string;
@@ -56,27 +55,4 @@ export async function reconcile(source: AsyncIterable<SourceEvent>, store: Statu
     opts.onProgress?.({ phase: "applying", events, streams: byStream.size, streamsDone: ++done });
   }
   return { logGroup: opts.logGroup, events, streams: byStream.size, requests: requests.size, recordsChanged: changed.size, recordsUnchanged: requests.size - changed.size };
-}
-
-/** The log group's events in [startTime, endTime) (ms), through FilterLogEvents with pagination. */
-export async function* filterLogEvents(
-  client: CloudWatchLogsClient,
-  query: { logGroup: string; startTime: number; endTime?: number; logStreamNames?: string[]; filterPattern?: string },
-): AsyncGenerator<SourceEvent> {
-  const pages = paginateFilterLogEvents(
-    { client, pageSize: 10_000 },
-    {
-      logGroupName: query.logGroup,
-      startTime: query.startTime,
-      ...(query.endTime !== undefined ? { endTime: query.endTime } : {}),
-      ...(query.logStreamNames ? { logStreamNames: query.logStreamNames } : {}),
-      ...(query.filterPattern !== undefined ? { filterPattern: query.filterPattern } : {}),
-    },
-  );
-  for await (const page of pages) {
-    for (const e of page.events ?? []) {
-      if (e.eventId === undefined || e.timestamp === undefined || e.message === undefined || e.logStreamName === undefined) continue;
-      yield { id: e.eventId, timestamp: e.timestamp, message: e.message, logStream: e.logStreamName };
-    }
-  }
 }

@@ -6,7 +6,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import { dynamoClient, logsClient, s3Client, sqsClient, type ClientOptions } from "./aws-clients.ts";
+import { dynamoClient, logsClient, s3Client, sqsClient, type ClientOptions } from "./clients.ts";
 import type { Target } from "../core/target.ts";
 
 export interface TargetClients {

@@ -10,8 +10,8 @@
  * the view runs `settleMs` behind. A write delayed by more (a throttled processor retrying) is
  * caught by the live view's re-read of jobs it shows as RUNNING for long (tui/live-jobs.ts).
  */
-import { activityPartitions, activityRange, activityWindow } from "../core/job-queries.ts";
-import type { JobRow } from "../core/job-item.ts";
+import { activityPartitions, activityRange, activityWindow } from "../../core/job-queries.ts";
+import type { JobRow } from "../../core/job-item.ts";
 import type { JobsReader } from "./jobs-reader.ts";
 import type { Clock } from "./server-clock.ts";
 
@@ -50,7 +50,7 @@ export class ActivityFeed {
     const before = { ...this.reader.counts };
     const partitions = activityPartitions(this.opts.shards);
     // First a Query that matches nothing (reads no item): its response sets a server
-    // clock (shared/server-clock.ts). Without it `upto` would come from our own clock, and one
+    // clock (aws/dynamo/server-clock.ts). Without it `upto` would come from our own clock, and one
     // running ahead would put the cursor past the server's "now": writes stamped in between
     // would land behind it and be skipped for good.
     await this.reader.queryPage(partitions[0]!, NO_KEYS, { forward: false, limit: 1 });

@@ -6,9 +6,9 @@
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { jobKey, type JobStatus } from "../core/jobs-table.ts";
-import { historyFilter, pageLimit, startedRange, statusPartitions, type HistoryFilters, type ItemFilter, type KeyRange, type Partition } from "../core/job-queries.ts";
-import { readJobItem, type JobRow } from "../core/job-item.ts";
+import { jobKey, type JobStatus } from "../../core/jobs-table.ts";
+import { historyFilter, pageLimit, startedRange, statusPartitions, type HistoryFilters, type ItemFilter, type KeyRange, type Partition } from "../../core/job-queries.ts";
+import { readJobItem, type JobRow } from "../../core/job-item.ts";
 
 export type PageKey = Record<string, unknown>;
 
