@@ -36,18 +36,29 @@ export function describeAwsError(err: unknown, ctx: ErrorContext): string {
   const name = e.name ?? "";
   const message = (e.message ?? String(err)).replace(/\s+/g, " ").trim();
   const code = networkCode(err);
-  if (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "EHOSTUNREACH" || code === "ENOTFOUND" || code === "ETIMEDOUT" || code === "EAI_AGAIN") {
+  if (
+    code === "ECONNREFUSED" ||
+    code === "ECONNRESET" ||
+    code === "EHOSTUNREACH" ||
+    code === "ENOTFOUND" ||
+    code === "ETIMEDOUT" ||
+    code === "EAI_AGAIN"
+  ) {
     const where = ctx.endpoint ?? "AWS";
-    const hint = ctx.endpoint ? " (is the local cloud still running? start it with aligner dev)" : " (check the network and AWS_REGION)";
+    const hint = ctx.endpoint
+      ? " (is the local cloud still running? start it with aligner dev)"
+      : " (check the network and AWS_REGION)";
     return `${ctx.doing}: cannot reach ${where} (${code})${hint}`;
   }
   if (/credential/i.test(name) || /Could not load credentials/i.test(message)) {
     return `${ctx.doing}: no AWS credentials found; set AWS_PROFILE or run aws configure (or use --local for the local cloud)`;
   }
-  if (name === "ResourceNotFoundException") return `${ctx.doing}: ${message.replace(/\.$/, "")} (is the stack deployed in this region, and the name right?)`;
+  if (name === "ResourceNotFoundException")
+    return `${ctx.doing}: ${message.replace(/\.$/, "")} (is the stack deployed in this region, and the name right?)`;
   if (name === "AccessDeniedException" || name === "AccessDenied" || e.$metadata?.httpStatusCode === 403) {
     return `${ctx.doing}: access denied (${message.replace(/\.$/, "")})`;
   }
-  if (name === "ExpiredTokenException" || name === "ExpiredToken") return `${ctx.doing}: the AWS session has expired; log in again (aws sso login)`;
+  if (name === "ExpiredTokenException" || name === "ExpiredToken")
+    return `${ctx.doing}: the AWS session has expired; log in again (aws sso login)`;
   return `${ctx.doing}: ${message}${name && !message.includes(name) ? ` (${name})` : ""}`;
 }

@@ -48,7 +48,10 @@ function generateFamily(count: number, length: number, seed = 12345): string {
       seq.push(x < 0.25 ? pick() : c);
       if (rnd() < 0.02) seq.push(pick());
     }
-    out += `>seq${i} generated\n${seq.join("").replace(/(.{60})/g, "$1\n").replace(/\n$/, "")}\n`;
+    out += `>seq${i} generated\n${seq
+      .join("")
+      .replace(/(.{60})/g, "$1\n")
+      .replace(/\n$/, "")}\n`;
   }
   return out;
 }
@@ -73,7 +76,13 @@ async function main(): Promise<void> {
     const aligner = createAligner({
       s3: client,
       logger,
-      settings: { inputBucket: IN, outputBucket: OUT, maxInputBytes: 100 * 1024 * 1024, defaultArgs: ["--auto"], killMarginMs: 10_000 },
+      settings: {
+        inputBucket: IN,
+        outputBucket: OUT,
+        maxInputBytes: 100 * 1024 * 1024,
+        defaultArgs: ["--auto"],
+        killMarginMs: 10_000,
+      },
       mafftRoot: local.root,
       tmpDir: () => scratch,
       basePath: process.env["PATH"],
@@ -84,7 +93,10 @@ async function main(): Promise<void> {
       const err = await open(path.join(work, "bare.err"), "w");
       const t0 = performance.now();
       const code = await new Promise<number | null>((resolve, reject) => {
-        const child = spawn(layout.script, ["--auto", file], { env: mafftProcessEnv({ layout, tmpDir: work, workDir: work, basePath: process.env["PATH"] }), stdio: ["ignore", out.fd, err.fd] });
+        const child = spawn(layout.script, ["--auto", file], {
+          env: mafftProcessEnv({ layout, tmpDir: work, workDir: work, basePath: process.env["PATH"] }),
+          stdio: ["ignore", out.fd, err.fd],
+        });
         child.on("error", reject);
         child.on("exit", resolve);
       });
@@ -126,7 +138,9 @@ async function main(): Promise<void> {
       { name: "generated (200 × ~400 residues)", file: path.join(work, "family.fasta"), runs: 3 },
     ];
     await writeFile(inputs[1]!.file, generateFamily(200, 400));
-    console.log("\nWrapper overhead: handler (s3rver in, validate, MAFFT --auto, check, s3rver out) vs bare mafft --auto, medians");
+    console.log(
+      "\nWrapper overhead: handler (s3rver in, validate, MAFFT --auto, check, s3rver out) vs bare mafft --auto, medians",
+    );
     let n = 1;
     for (const input of inputs) {
       const body = await readFile(input.file);
@@ -140,7 +154,9 @@ async function main(): Promise<void> {
       }
       const mb = median(b);
       const mh = median(h);
-      console.log(`  ${input.name}: bare ${(mb / 1000).toFixed(2)} s, handler ${(mh / 1000).toFixed(2)} s, ratio ${(mh / mb).toFixed(3)} (+${(mh - mb).toFixed(0)} ms, ${input.runs} runs each)`);
+      console.log(
+        `  ${input.name}: bare ${(mb / 1000).toFixed(2)} s, handler ${(mh / 1000).toFixed(2)} s, ratio ${(mh / mb).toFixed(3)} (+${(mh - mb).toFixed(0)} ms, ${input.runs} runs each)`,
+      );
     }
 
     // Cold vs warm in a fresh process running the bundle, as a Lambda execution environment would.
@@ -168,16 +184,27 @@ async function main(): Promise<void> {
     const loads: number[] = [];
     for (let i = 0; i < 5; i++) {
       const tmp = await mkdtemp(path.join(work, "env-"));
-      const { stdout, stderr } = await run(process.execPath, ["--input-type=module", "-e", script, bundle, JSON.stringify(event("warmup.fasta", dna.length))], { env: { ...env, TMPDIR: tmp } });
-      if (stderr.includes('"jobEvent":"failed"')) throw new Error(`the bundle failed the job: ${stderr.slice(0, 2000)}`);
+      const { stdout, stderr } = await run(
+        process.execPath,
+        ["--input-type=module", "-e", script, bundle, JSON.stringify(event("warmup.fasta", dna.length))],
+        { env: { ...env, TMPDIR: tmp } },
+      );
+      if (stderr.includes('"jobEvent":"failed"'))
+        throw new Error(`the bundle failed the job: ${stderr.slice(0, 2000)}`);
       const r = JSON.parse(stdout.trim().split("\n").pop()!) as { loaded: number; times: number[] };
       loads.push(r.loaded);
       colds.push(r.times[0]!);
       warms.push(median(r.times.slice(1)));
     }
-    const bareSmall = median([await bare(path.join(DATA, "dna-small.fasta")), await bare(path.join(DATA, "dna-small.fasta")), await bare(path.join(DATA, "dna-small.fasta"))]);
+    const bareSmall = median([
+      await bare(path.join(DATA, "dna-small.fasta")),
+      await bare(path.join(DATA, "dna-small.fasta")),
+      await bare(path.join(DATA, "dna-small.fasta")),
+    ]);
     console.log("\nCold vs warm (fresh process, bundle, dna-small.fasta: 5 sequences), medians of 5 environments");
-    console.log(`  bundle import ${loads.length ? median(loads).toFixed(0) : "?"} ms; first call ${median(colds).toFixed(0)} ms, warm call ${median(warms).toFixed(0)} ms: cold/warm ${(median(colds) / median(warms)).toFixed(2)}; bare mafft on the same input ${bareSmall.toFixed(0)} ms (warm/bare ${(median(warms) / bareSmall).toFixed(2)})`);
+    console.log(
+      `  bundle import ${loads.length ? median(loads).toFixed(0) : "?"} ms; first call ${median(colds).toFixed(0)} ms, warm call ${median(warms).toFixed(0)} ms: cold/warm ${(median(colds) / median(warms)).toFixed(2)}; bare mafft on the same input ${bareSmall.toFixed(0)} ms (warm/bare ${(median(warms) / bareSmall).toFixed(2)})`,
+    );
   } finally {
     await s3.close();
     await rm(work, { recursive: true, force: true });

@@ -32,16 +32,32 @@ try {
     { name: "--since 7d (every status, --limit 100)", limit: 100 },
     { name: "--since 7d --cold --limit 0 (a filter)", filters: { cold: true } },
   ];
-  console.log(`# aligner history on ${JOBS.toLocaleString("en")} jobs over 14 days (a Scan would read ${JOBS.toLocaleString("en")} items every time)`);
+  console.log(
+    `# aligner history on ${JOBS.toLocaleString("en")} jobs over 14 days (a Scan would read ${JOBS.toLocaleString("en")} items every time)`,
+  );
   for (const c of cases) {
     const reader = new JobsReader(db.client(), "bench-history");
     let returned = 0;
     const t = performance.now();
-    for await (const _ of queryHistory(reader, { ...(c.statuses ? { statuses: c.statuses } : {}), sinceMs: NOW - 7 * DAY, untilMs: NOW, ...(c.filters ? { filters: c.filters } : {}), ...(c.limit ? { limit: c.limit } : {}) })) returned++;
+    for await (const _ of queryHistory(reader, {
+      ...(c.statuses ? { statuses: c.statuses } : {}),
+      sinceMs: NOW - 7 * DAY,
+      untilMs: NOW,
+      ...(c.filters ? { filters: c.filters } : {}),
+      ...(c.limit ? { limit: c.limit } : {}),
+    }))
+      returned++;
     const ms = performance.now() - t;
     const ratio = reader.counts.items / Math.max(1, returned);
-    const verdict = c.target === undefined ? "" : ratio <= c.target ? ` (target ≤ ${c.target}: met)` : ` (target ≤ ${c.target}: MISSED)`;
-    console.log(`history ${c.name}: ${returned} returned, ${reader.counts.items} read in ${reader.counts.requests} queries = ${ratio.toFixed(3)} read per returned${verdict}; ${(JOBS / Math.max(1, reader.counts.items)).toFixed(0)}× fewer than a Scan; ${ms.toFixed(0)} ms`);
+    const verdict =
+      c.target === undefined
+        ? ""
+        : ratio <= c.target
+          ? ` (target ≤ ${c.target}: met)`
+          : ` (target ≤ ${c.target}: MISSED)`;
+    console.log(
+      `history ${c.name}: ${returned} returned, ${reader.counts.items} read in ${reader.counts.requests} queries = ${ratio.toFixed(3)} read per returned${verdict}; ${(JOBS / Math.max(1, reader.counts.items)).toFixed(0)}× fewer than a Scan; ${ms.toFixed(0)} ms`,
+    );
     if (c.target !== undefined && ratio > c.target) process.exitCode = 1;
   }
 } finally {

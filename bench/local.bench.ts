@@ -33,10 +33,14 @@ function mafftAlone(root: string, file: string): number {
   const work = mkdtempSync(path.join(tmpdir(), "aligner-bench-mafft-"));
   try {
     const t = performance.now();
-    const r = spawnSync(layout.script, ["--auto", "--quiet", path.join(here, "..", "test", "data", "mafft-sample", file)], {
-      env: mafftProcessEnv({ layout, tmpDir: work, workDir: work, basePath: process.env["PATH"] }),
-      stdio: ["ignore", "ignore", "ignore"],
-    });
+    const r = spawnSync(
+      layout.script,
+      ["--auto", "--quiet", path.join(here, "..", "test", "data", "mafft-sample", file)],
+      {
+        env: mafftProcessEnv({ layout, tmpDir: work, workDir: work, basePath: process.env["PATH"] }),
+        stdio: ["ignore", "ignore", "ignore"],
+      },
+    );
     if (r.status !== 0) throw new Error(`mafft exited ${r.status}`);
     return performance.now() - t;
   } finally {
@@ -44,7 +48,12 @@ function mafftAlone(root: string, file: string): number {
   }
 }
 
-async function endToEnd(cloud: LocalCloud, ids: Map<string, string>, key: string, body: Buffer): Promise<{ ms: number; status: JobStatus }> {
+async function endToEnd(
+  cloud: LocalCloud,
+  ids: Map<string, string>,
+  key: string,
+  body: Buffer,
+): Promise<{ ms: number; status: JobStatus }> {
   const s3 = s3Client(cloud.clientOptions("s3"));
   const ddb = dynamoClient(cloud.clientOptions("dynamodb"));
   try {
@@ -55,8 +64,17 @@ async function endToEnd(cloud: LocalCloud, ids: Map<string, string>, key: string
     // A job that never records an end (a broken pipeline) fails the benchmark instead of hanging it.
     const deadline = t + JOB_DEADLINE_MS;
     for (;;) {
-      if (performance.now() > deadline) throw new Error(`${key}: no terminal status in the jobs table after ${JOB_DEADLINE_MS / 1000} s`);
-      const item = (await ddb.send(new GetItemCommand({ TableName: cloud.names.jobsTable, Key: { pk: { S: jobKey(id).pk }, sk: { S: jobKey(id).sk } }, ConsistentRead: true }))).Item;
+      if (performance.now() > deadline)
+        throw new Error(`${key}: no terminal status in the jobs table after ${JOB_DEADLINE_MS / 1000} s`);
+      const item = (
+        await ddb.send(
+          new GetItemCommand({
+            TableName: cloud.names.jobsTable,
+            Key: { pk: { S: jobKey(id).pk }, sk: { S: jobKey(id).sk } },
+            ConsistentRead: true,
+          }),
+        )
+      ).Item;
       const status = item ? (unmarshall(item)["status"] as JobStatus) : undefined;
       if (status && TERMINAL_STATUSES.includes(status)) return { ms: performance.now() - t, status };
       await new Promise((r) => setTimeout(r, 10));
@@ -94,7 +112,8 @@ async function measure(flushMs: number): Promise<void> {
         alone.push(mafftAlone(root, file));
         const c = await endToEnd(cloud, ids, `bench/cold-${round}.fasta`, data(file));
         const w = await endToEnd(cloud, ids, `bench/warm-${round}.fasta`, data(file));
-        if (c.status !== "SUCCEEDED" || w.status !== "SUCCEEDED") throw new Error(`a job ended ${c.status}/${w.status}`);
+        if (c.status !== "SUCCEEDED" || w.status !== "SUCCEEDED")
+          throw new Error(`a job ended ${c.status}/${w.status}`);
         cold.push(c.ms);
         warm.push(w.ms);
       } finally {

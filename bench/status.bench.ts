@@ -14,7 +14,13 @@ import { decodeAwslogsData, encodeAwslogsData } from "../core/logs/payload.ts";
 import { reducePayload } from "../core/status/reduce.ts";
 import { applyReduction } from "../core/status/apply.ts";
 import { MemoryStatusStore } from "../core/status/memory-store.ts";
-import { generateGroup, type AttemptSpec, type GroupSpec, type Outcome, type RequestSpec } from "../test/helpers/lambda-logs.ts";
+import {
+  generateGroup,
+  type AttemptSpec,
+  type GroupSpec,
+  type Outcome,
+  type RequestSpec,
+} from "../test/helpers/lambda-logs.ts";
 import { payload } from "../test/helpers/delivery.ts";
 
 const REQUESTS = 10_000;
@@ -31,7 +37,16 @@ const pick = <T>(weighted: [T, number][]): T => {
   return weighted[0]![0];
 };
 const outcome = (): Outcome =>
-  pick<Outcome>([["success", 20], ["rejected", 2], ["handlerError", 1], ["timeoutNew", 1], ["timeoutOld", 1], ["oomNew", 1], ["oomOld", 1], ["initFailure", 0.3]]);
+  pick<Outcome>([
+    ["success", 20],
+    ["rejected", 2],
+    ["handlerError", 1],
+    ["timeoutNew", 1],
+    ["timeoutOld", 1],
+    ["oomNew", 1],
+    ["oomOld", 1],
+    ["initFailure", 0.3],
+  ]);
 interface Mix {
   name: string;
   appLines: () => number;
@@ -60,11 +75,17 @@ function workload(mix: Mix): { payloads: string[]; events: number } {
   const payloads: string[] = [];
   let events = 0;
   for (let g = 0; g < GROUPS; g++) {
-    const spec: GroupSpec = { format: g % 2 === 0 ? "Text" : "JSON", omitInitDuration: g % 4 === 1, appLineStyle: mix.appLineStyle, requests: Array.from({ length: REQUESTS / GROUPS }, request) };
+    const spec: GroupSpec = {
+      format: g % 2 === 0 ? "Text" : "JSON",
+      omitInitDuration: g % 4 === 1,
+      appLineStyle: mix.appLineStyle,
+      requests: Array.from({ length: REQUESTS / GROUPS }, request),
+    };
     const group = generateGroup(spec, `/aws/lambda/bench-${g}`);
     for (const s of group.streams) {
       events += s.events.length;
-      for (let i = 0; i < s.events.length; i += EVENTS_PER_PAYLOAD) payloads.push(encodeAwslogsData(payload(group, s.name, s.events.slice(i, i + EVENTS_PER_PAYLOAD))));
+      for (let i = 0; i < s.events.length; i += EVENTS_PER_PAYLOAD)
+        payloads.push(encodeAwslogsData(payload(group, s.name, s.events.slice(i, i + EVENTS_PER_PAYLOAD))));
     }
   }
   return { payloads, events };
@@ -74,7 +95,9 @@ let payloads: string[] = [];
 
 function bareDecode(): number {
   let n = 0;
-  for (const p of payloads) n += (JSON.parse(gunzipSync(Buffer.from(p, "base64")).toString("utf8")) as { logEvents: unknown[] }).logEvents.length;
+  for (const p of payloads)
+    n += (JSON.parse(gunzipSync(Buffer.from(p, "base64")).toString("utf8")) as { logEvents: unknown[] }).logEvents
+      .length;
   return n;
 }
 function decodeParseReduce(): number {
@@ -106,9 +129,15 @@ for (const mix of MIXES) {
   }
   const b = fastest(base);
   const f = fastest(full);
-  console.log(`\n[${mix.name}] ${REQUESTS} requests, ${w.events} events (${(w.events / REQUESTS).toFixed(1)} per request), ${payloads.length} payloads, ${(bytes / 1e6).toFixed(1)} MB base64, text and JSON formats`);
-  console.log(`  bare decode (base64 + gunzip + JSON.parse): ${b.toFixed(0)} ms  (${((w.events / b) * 1000).toFixed(0)} events/s)`);
-  console.log(`  decode + parse + reduce:                    ${f.toFixed(0)} ms  (${((w.events / f) * 1000).toFixed(0)} events/s)`);
+  console.log(
+    `\n[${mix.name}] ${REQUESTS} requests, ${w.events} events (${(w.events / REQUESTS).toFixed(1)} per request), ${payloads.length} payloads, ${(bytes / 1e6).toFixed(1)} MB base64, text and JSON formats`,
+  );
+  console.log(
+    `  bare decode (base64 + gunzip + JSON.parse): ${b.toFixed(0)} ms  (${((w.events / b) * 1000).toFixed(0)} events/s)`,
+  );
+  console.log(
+    `  decode + parse + reduce:                    ${f.toFixed(0)} ms  (${((w.events / f) * 1000).toFixed(0)} events/s)`,
+  );
   console.log(`  ratio to bare decode: ${(f / b).toFixed(2)}x  (target <= 1.5x)`);
 }
 console.log("");
@@ -126,6 +155,10 @@ for (const p of payloads) {
   jobWrites += stats.jobWrites;
   indexWrites += stats.indexWrites;
 }
-console.log(`job-record writes per request per payload: ${(jobWrites / pairs).toFixed(3)}  (target <= 1.0; ${jobWrites} writes for ${pairs} request-payload pairs)`);
-console.log(`stream-index writes per payload: ${(indexWrites / payloads.length).toFixed(2)}  (a marker per payload and per environment start inside it, pending init lines at payload edges, claims)`);
+console.log(
+  `job-record writes per request per payload: ${(jobWrites / pairs).toFixed(3)}  (target <= 1.0; ${jobWrites} writes for ${pairs} request-payload pairs)`,
+);
+console.log(
+  `stream-index writes per payload: ${(indexWrites / payloads.length).toFixed(2)}  (a marker per payload and per environment start inside it, pending init lines at payload edges, claims)`,
+);
 console.log(`all writes per request per payload: ${((jobWrites + indexWrites) / pairs).toFixed(3)}`);

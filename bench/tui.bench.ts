@@ -68,11 +68,18 @@ async function readsPerRefresh(n: number): Promise<void> {
       while (changed.size < CHANGES_PER_SECOND) changed.add(Math.floor(rand() * jobs.length));
       let k = 0;
       for (const i of changed) {
-        jobs[i] = await updateJob(admin, "bench-jobs", jobs[i]!, { status: "SUCCEEDED" }, new Date(now - 990 + k++ * 90).toISOString());
+        jobs[i] = await updateJob(
+          admin,
+          "bench-jobs",
+          jobs[i]!,
+          { status: "SUCCEEDED" },
+          new Date(now - 990 + k++ * 90).toISOString(),
+        );
       }
       now += 1000;
       const read = await feed.changes();
-      if (read.rows.length !== changed.size) throw new Error(`refresh ${r} saw ${read.rows.length} of ${changed.size} changed jobs`);
+      if (read.rows.length !== changed.size)
+        throw new Error(`refresh ${r} saw ${read.rows.length} of ${changed.size} changed jobs`);
       reads.push(read.itemsRead);
       budgets.push(changed.size + INDEX_SHARDS);
       queries += read.queries;
@@ -125,13 +132,37 @@ async function frameTimes(n: number): Promise<{ p50: number; p95: number; max: n
   let jobs: GeneratedJob[] = generateJobs(n, { newestMs: T0 - 10_000, spacingMs: (HOUR - 20_000) / n, seed: n + 1 });
   const source = new MemoryLiveSource(jobs.map((j) => readJobItem(jobItem(j))!));
   let now = T0;
-  const live = new LiveJobs(source, { sinceMs: T0 - HOUR, maxJobs: n, refreshMs: 1000, staleMs: 60_000, now: () => now });
+  const live = new LiveJobs(source, {
+    sinceMs: T0 - HOUR,
+    maxJobs: n,
+    refreshMs: 1000,
+    staleMs: 60_000,
+    now: () => now,
+  });
   await live.refreshOnce();
   const term = fakeTerminal();
   let committed: (() => void) | undefined;
   const app = render(
-    createElement(App, { live, target: "bench", windowLabel: "jobs of the last 1h", loadLogs: async () => ({ lines: [], streams: [] }), describeError: String, color: true, now: () => now }),
-    { stdout: term.stdout, stdin: term.stdin, debug: false, patchConsole: false, exitOnCtrlC: false, maxFps: 10_000, interactive: true, incrementalRendering: true, onRender: () => committed?.() },
+    createElement(App, {
+      live,
+      target: "bench",
+      windowLabel: "jobs of the last 1h",
+      loadLogs: async () => ({ lines: [], streams: [] }),
+      describeError: String,
+      color: true,
+      now: () => now,
+    }),
+    {
+      stdout: term.stdout,
+      stdin: term.stdin,
+      debug: false,
+      patchConsole: false,
+      exitOnCtrlC: false,
+      maxFps: 10_000,
+      interactive: true,
+      incrementalRendering: true,
+      onRender: () => committed?.(),
+    },
   );
   await new Promise((r) => setTimeout(r, 50));
   const rand = rng(3);
@@ -143,7 +174,11 @@ async function frameTimes(n: number): Promise<{ p50: number; p95: number; max: n
     while (changed.size < CHANGES_PER_SECOND) changed.add(Math.floor(rand() * Math.min(jobs.length, 200)));
     source.pending = [...changed].map((i) => {
       const j = jobs[i]!;
-      jobs[i] = { ...j, record: { ...j.record, status: j.record.status === "RUNNING" ? "SUCCEEDED" : "RUNNING", durationMs: 1000 + f }, updatedAt: new Date(now).toISOString() };
+      jobs[i] = {
+        ...j,
+        record: { ...j.record, status: j.record.status === "RUNNING" ? "SUCCEEDED" : "RUNNING", durationMs: 1000 + f },
+        updatedAt: new Date(now).toISOString(),
+      };
       return readJobItem(jobItem(jobs[i]!))!;
     });
     if (f === WARMUP_FRAMES) startBytes = term.bytes();
@@ -159,7 +194,12 @@ async function frameTimes(n: number): Promise<{ p50: number; p95: number; max: n
   await live.stop();
   jobs = [];
   const sorted = [...times].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1)!, bytesPerFrame: (term.bytes() - startBytes) / FRAMES };
+  return {
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    max: sorted.at(-1)!,
+    bytesPerFrame: (term.bytes() - startBytes) / FRAMES,
+  };
 }
 
 console.log(`# Live view: ${CHANGES_PER_SECOND} jobs changing per second`);

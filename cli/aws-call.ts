@@ -11,7 +11,10 @@ export async function withAws<T>(target: Target, doing: string, work: () => Prom
     const known = asCliError(err);
     if (known) throw known;
     const endpoint = target.local?.endpoints.dynamodb;
-    const wrapped = new CliError(describeAwsError(err, { doing, ...(endpoint ? { endpoint: "the local cloud" } : {}) }), EXIT.failure);
+    const wrapped = new CliError(
+      describeAwsError(err, { doing, ...(endpoint ? { endpoint: "the local cloud" } : {}) }),
+      EXIT.failure,
+    );
     if (err instanceof Error) wrapped.stack = err.stack ?? "";
     throw wrapped;
   }
@@ -21,7 +24,10 @@ export async function withAws<T>(target: Target, doing: string, work: () => Prom
 export function intOption(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (raw: string): number => {
     const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"}.`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(
+        `must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"}.`,
+      );
     return n;
   };
 }

@@ -66,7 +66,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const invokedDirectly = process.argv[1] !== undefined && /(?:bin[/\\]aligner(?:\.js)?|cli[/\\]main\.ts)$/.test(process.argv[1]);
+const invokedDirectly =
+  process.argv[1] !== undefined && /(?:bin[/\\]aligner(?:\.js)?|cli[/\\]main\.ts)$/.test(process.argv[1]);
 if (invokedDirectly) {
   // `aligner history | head`: the reader went away; stop quietly, as Unix tools do.
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {

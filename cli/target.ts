@@ -7,9 +7,24 @@ import type { Command } from "commander";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { resolveConfig } from "../core/config.ts";
-import { isLocalEndpoints, LOCAL_ENDPOINTS_FILE, LOCAL_STATE_DIR, type LocalEndpoints } from "../core/local-endpoints.ts";
+import {
+  isLocalEndpoints,
+  LOCAL_ENDPOINTS_FILE,
+  LOCAL_STATE_DIR,
+  type LocalEndpoints,
+} from "../core/local-endpoints.ts";
 import { processAlive } from "../local/endpoints-file.ts";
-import { awsTarget, checkRegion, describeTarget, requireResource, TargetError, targetFromLocalEndpoints, type AwsTargetSources, type OutputsFile, type Target } from "../core/target.ts";
+import {
+  awsTarget,
+  checkRegion,
+  describeTarget,
+  requireResource,
+  TargetError,
+  targetFromLocalEndpoints,
+  type AwsTargetSources,
+  type OutputsFile,
+  type Target,
+} from "../core/target.ts";
 import { JobsReader } from "../aws/dynamo/jobs-reader.ts";
 import { clientsFor, type TargetClients } from "../aws/target-clients.ts";
 import { colorEnabled, paint } from "../tui/terminal-text.ts";
@@ -27,7 +42,10 @@ export const DEFAULT_OUTPUTS_FILE = "outputs.json";
 export function addTargetOptions(cmd: Command): Command {
   return cmd
     .option("--local", `use the local cloud started by aligner dev (reads ${LOCAL_STATE_DIR}/${LOCAL_ENDPOINTS_FILE})`)
-    .option("--outputs <file>", `stack outputs (cdktf deploy --outputs-file FILE, or terraform output -json); default ${DEFAULT_OUTPUTS_FILE} if present`)
+    .option(
+      "--outputs <file>",
+      `stack outputs (cdktf deploy --outputs-file FILE, or terraform output -json); default ${DEFAULT_OUTPUTS_FILE} if present`,
+    )
     .option("--region <region>", "AWS region (default: the outputs file, then AWS_REGION)")
     .option("--profile <name>", "AWS profile of the shared config files (default: AWS_PROFILE)");
 }
@@ -47,7 +65,9 @@ function readJson(file: string, what: string): unknown {
     text = readFileSync(file, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new TargetError(`${what} ${file} ${code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? (err as Error).message})`}`);
+    throw new TargetError(
+      `${what} ${file} ${code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? (err as Error).message})`}`,
+    );
   }
   try {
     return JSON.parse(text) as unknown;
@@ -63,10 +83,16 @@ function readJson(file: string, what: string): unknown {
  */
 export function readLocalEndpointsFile(cwd = process.cwd()): { file: string; shown: string; content: LocalEndpoints } {
   const file = findLocalEndpointsFile(cwd);
-  if (!file) throw new TargetError(`no local cloud found: ${LOCAL_STATE_DIR}/${LOCAL_ENDPOINTS_FILE} does not exist here or above; start one with aligner dev`);
+  if (!file)
+    throw new TargetError(
+      `no local cloud found: ${LOCAL_STATE_DIR}/${LOCAL_ENDPOINTS_FILE} does not exist here or above; start one with aligner dev`,
+    );
   const shown = path.relative(cwd, file) || file;
   const content = readJson(file, "the local cloud file");
-  if (!isLocalEndpoints(content)) throw new TargetError(`${shown} is not a local cloud file this version understands; restart the local cloud with aligner dev`);
+  if (!isLocalEndpoints(content))
+    throw new TargetError(
+      `${shown} is not a local cloud file this version understands; restart the local cloud with aligner dev`,
+    );
   return { file, shown, content };
 }
 
@@ -74,7 +100,10 @@ export function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv = proce
   if (flags.local) {
     if (flags.outputs) throw new TargetError("--local and --outputs name two different targets; choose one");
     const { shown, content } = readLocalEndpointsFile(cwd);
-    if (!processAlive(content.pid)) throw new TargetError(`the local cloud is not running (${shown} was left by process ${content.pid}, which has ended); start it with aligner dev`);
+    if (!processAlive(content.pid))
+      throw new TargetError(
+        `the local cloud is not running (${shown} was left by process ${content.pid}, which has ended); start it with aligner dev`,
+      );
     return targetFromLocalEndpoints(content, shown);
   }
   return awsTarget(awsSources(flags, env, cwd));
@@ -85,8 +114,12 @@ function awsSources(flags: TargetFlags, env: NodeJS.ProcessEnv, cwd: string): Aw
   // The SDK's credential chain reads the profile from the environment.
   if (flags.profile) process.env["AWS_PROFILE"] = flags.profile;
   const config = resolveConfig({ env });
-  const read = (file: string): OutputsFile => ({ path: file, content: readJson(path.resolve(cwd, file), "the outputs file") });
-  const discovered = !flags.outputs && existsSync(path.join(cwd, DEFAULT_OUTPUTS_FILE)) ? read(DEFAULT_OUTPUTS_FILE) : undefined;
+  const read = (file: string): OutputsFile => ({
+    path: file,
+    content: readJson(path.resolve(cwd, file), "the outputs file"),
+  });
+  const discovered =
+    !flags.outputs && existsSync(path.join(cwd, DEFAULT_OUTPUTS_FILE)) ? read(DEFAULT_OUTPUTS_FILE) : undefined;
   return {
     config,
     env: flags.profile ? { ...env, AWS_PROFILE: flags.profile } : env,

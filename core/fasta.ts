@@ -139,7 +139,10 @@ export class FastaScanner {
         continue;
       }
       this.column++;
-      if (b === 0) return this.fail(`is binary, not FASTA text (it holds a NUL byte at line ${this.line}); upload the sequences as a UTF-8 text file`);
+      if (b === 0)
+        return this.fail(
+          `is binary, not FASTA text (it holds a NUL byte at line ${this.line}); upload the sequences as a UTF-8 text file`,
+        );
       if (this.atLineStart) {
         this.atLineStart = false;
         if (b === GT) {
@@ -158,7 +161,9 @@ export class FastaScanner {
       }
       if (this.mode === "header") {
         if (b < 0x20 && b !== 0x09 && b !== CR) {
-          return this.fail(`has a control character (${describeByte(b)}) in the header at line ${this.line}; headers must be plain text`);
+          return this.fail(
+            `has a control character (${describeByte(b)}) in the header at line ${this.line}; headers must be plain text`,
+          );
         }
         if (this.header.length < MAX_HEADER_BYTES) this.header.push(b);
         else this.headerTooLong = true;
@@ -180,9 +185,15 @@ export class FastaScanner {
     if (this.problem === undefined) {
       const n = this.lengths.length;
       if (n === 0) {
-        this.fail(this.bytes === 0 ? "is empty; upload a FASTA file with at least two sequences" : "holds only blank lines; upload a FASTA file with at least two sequences");
+        this.fail(
+          this.bytes === 0
+            ? "is empty; upload a FASTA file with at least two sequences"
+            : "holds only blank lines; upload a FASTA file with at least two sequences",
+        );
       } else if (n < this.minRecords) {
-        this.fail(`holds only ${n === 1 ? `one sequence (${quoteName(this.names[0]!)})` : `${n} sequences`}; MAFFT needs at least ${this.minRecords} to align`);
+        this.fail(
+          `holds only ${n === 1 ? `one sequence (${quoteName(this.names[0]!)})` : `${n} sequences`}; MAFFT needs at least ${this.minRecords} to align`,
+        );
       }
     }
     if (this.problem !== undefined) return { ok: false, reason: this.problem };
@@ -206,15 +217,23 @@ export class FastaScanner {
   private checkPrefix(chunk: Uint8Array): void {
     for (let i = 0; i < chunk.length && this.prefix.length < 4; i++) this.prefix.push(chunk[i]!);
     const [a, b, c] = this.prefix;
-    if ((a === 0xff && b === 0xfe) || (a === 0xfe && b === 0xff) || (this.prefix.length >= 2 && (a === 0 || b === 0) && this.prefix.some((x) => x !== 0))) {
+    if (
+      (a === 0xff && b === 0xfe) ||
+      (a === 0xfe && b === 0xff) ||
+      (this.prefix.length >= 2 && (a === 0 || b === 0) && this.prefix.some((x) => x !== 0))
+    ) {
       this.fail("is UTF-16 (or UTF-32) text; save it as UTF-8 plain text and upload it again");
     } else if (a === 0xef && b === 0xbb && c === 0xbf) {
-      this.fail("starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM so that the first line starts with '>'");
+      this.fail(
+        "starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM so that the first line starts with '>'",
+      );
     }
   }
 
   private notFasta(): void {
-    const sample = this.preambleSample.every((x) => x >= 0x20 && x <= 0x7e) ? ` but it starts with "${String.fromCharCode(...this.preambleSample)}${this.preambleSample.length >= 30 ? "…" : ""}"` : "";
+    const sample = this.preambleSample.every((x) => x >= 0x20 && x <= 0x7e)
+      ? ` but it starts with "${String.fromCharCode(...this.preambleSample)}${this.preambleSample.length >= 30 ? "…" : ""}"`
+      : "";
     const looksBinary = this.preambleSample.some((x) => x < 0x09 || (x > 0x0d && x < 0x20) || x === 0x7f);
     if (looksBinary) return this.fail("is binary, not FASTA text; upload the sequences as a UTF-8 text file");
     this.fail(`is not FASTA: line ${this.line} should start with '>' and a sequence name${sample}`);
@@ -231,7 +250,8 @@ export class FastaScanner {
   private endHeader(): void {
     this.mode = "sequence";
     const record = this.lengths.length + 1;
-    if (this.headerTooLong) return this.fail(`has a header longer than ${MAX_HEADER_BYTES} bytes at line ${this.headerLine}`);
+    if (this.headerTooLong)
+      return this.fail(`has a header longer than ${MAX_HEADER_BYTES} bytes at line ${this.headerLine}`);
     let text: string;
     try {
       text = utf8.decode(Uint8Array.from(this.header));
@@ -239,11 +259,16 @@ export class FastaScanner {
       return this.fail(`has a header that is not UTF-8 text at line ${this.headerLine}; save the file as UTF-8`);
     }
     const name = text.trim().split(/\s/)[0] ?? "";
-    if (name === "") return this.fail(`has a record without a name at line ${this.headerLine} (record ${record}); write a name after '>'`);
+    if (name === "")
+      return this.fail(
+        `has a record without a name at line ${this.headerLine} (record ${record}); write a name after '>'`,
+      );
     if (this.uniqueNames) {
       const earlier = this.seen.get(name);
       if (earlier !== undefined) {
-        return this.fail(`names two records ${quoteName(name)} (records ${earlier} and ${record}); give every sequence a unique name (the text after '>' up to the first space)`);
+        return this.fail(
+          `names two records ${quoteName(name)} (records ${earlier} and ${record}); give every sequence a unique name (the text after '>' up to the first space)`,
+        );
       }
       this.seen.set(name, record);
     }
@@ -255,7 +280,9 @@ export class FastaScanner {
   private endRecord(): void {
     if (this.mode !== "sequence") return;
     if (this.currentLength === 0) {
-      return this.fail(`has no sequence in record ${this.lengths.length + 1} (${quoteName(this.currentName)}, line ${this.headerLine}); every record needs at least one residue`);
+      return this.fail(
+        `has no sequence in record ${this.lengths.length + 1} (${quoteName(this.currentName)}, line ${this.headerLine}); every record needs at least one residue`,
+      );
     }
     this.lengths.push(this.currentLength);
     this.residues += this.currentLength;
@@ -263,9 +290,13 @@ export class FastaScanner {
 
   private illegal(b: number): void {
     const record = this.lengths.length + 1;
-    const allowed = this.printable ? "printable ASCII symbols" : "letters and '-' gaps (MAFFT's --anysymbol keeps other symbols)";
+    const allowed = this.printable
+      ? "printable ASCII symbols"
+      : "letters and '-' gaps (MAFFT's --anysymbol keeps other symbols)";
     const what = b >= 0x80 ? "a non-ASCII character" : describeByte(b);
-    this.fail(`has ${what} at line ${this.line}, column ${this.column}, in record ${record} (${quoteName(this.currentName)}); sequences may hold only ${allowed}`);
+    this.fail(
+      `has ${what} at line ${this.line}, column ${this.column}, in record ${record} (${quoteName(this.currentName)}); sequences may hold only ${allowed}`,
+    );
   }
 }
 

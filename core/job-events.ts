@@ -83,8 +83,16 @@ export function readJobEvent(obj: Record<string, unknown>): JobEvent | undefined
       const inputKey = stringAt(obj, "inputKey");
       const inputBytes = numberAt(obj, "inputBytes");
       const sequences = numberAt(obj, "sequences");
-      if (inputBucket === undefined || inputKey === undefined || inputBytes === undefined || sequences === undefined) return undefined;
-      return { jobEvent: "accepted", inputBucket, inputKey, inputBytes, sequences, mafftArgs: stringAt(obj, "mafftArgs") ?? "" };
+      if (inputBucket === undefined || inputKey === undefined || inputBytes === undefined || sequences === undefined)
+        return undefined;
+      return {
+        jobEvent: "accepted",
+        inputBucket,
+        inputKey,
+        inputBytes,
+        sequences,
+        mafftArgs: stringAt(obj, "mafftArgs") ?? "",
+      };
     }
     case "succeeded": {
       const outputBucket = stringAt(obj, "outputBucket");
@@ -96,7 +104,12 @@ export function readJobEvent(obj: Record<string, unknown>): JobEvent | undefined
     case "failed": {
       const errorType = stringAt(obj, "errorType");
       const errorMessage = stringAt(obj, "errorMessage");
-      if (errorType === undefined || !(JOB_ERROR_TYPES as readonly string[]).includes(errorType) || errorMessage === undefined) return undefined;
+      if (
+        errorType === undefined ||
+        !(JOB_ERROR_TYPES as readonly string[]).includes(errorType) ||
+        errorMessage === undefined
+      )
+        return undefined;
       const ev: JobEvent = { jobEvent: "failed", errorType: errorType as JobErrorType, errorMessage };
       const inputBucket = stringAt(obj, "inputBucket");
       const inputKey = stringAt(obj, "inputKey");

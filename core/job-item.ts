@@ -15,7 +15,16 @@ export interface JobRow {
   updatedKey: string;
 }
 
-const NUMBER_FIELDS = ["initDurationMs", "durationMs", "billedDurationMs", "memorySizeMb", "maxMemoryUsedMb", "inputBytes", "sequences", "mafftDurationMs"] as const;
+const NUMBER_FIELDS = [
+  "initDurationMs",
+  "durationMs",
+  "billedDurationMs",
+  "memorySizeMb",
+  "maxMemoryUsedMb",
+  "inputBytes",
+  "sequences",
+  "mafftDurationMs",
+] as const;
 const STRING_FIELDS = [
   "errorType",
   "errorMessage",
@@ -32,7 +41,10 @@ const STRING_FIELDS = [
 ] as const;
 
 /** Every JobRecord field is read here: one added to the record (core/jobs-table.ts) but not to these lists fails to compile. */
-type UnreadField = Exclude<keyof JobRecord, "requestId" | "status" | "attempts" | "coldStart" | (typeof NUMBER_FIELDS)[number] | (typeof STRING_FIELDS)[number]>;
+type UnreadField = Exclude<
+  keyof JobRecord,
+  "requestId" | "status" | "attempts" | "coldStart" | (typeof NUMBER_FIELDS)[number] | (typeof STRING_FIELDS)[number]
+>;
 const everyFieldRead: [UnreadField] extends [never] ? true : UnreadField = true;
 void everyFieldRead;
 
@@ -50,7 +62,12 @@ function num(v: unknown): number | undefined {
 export function readJobItem(item: Record<string, unknown>): JobRow | undefined {
   const pk = item[JOBS_TABLE.partitionKey];
   if (typeof pk === "string" && !pk.startsWith(JOB_PK_PREFIX)) return undefined;
-  const requestId = typeof item["requestId"] === "string" && item["requestId"] !== "" ? item["requestId"] : typeof pk === "string" ? pk.slice(JOB_PK_PREFIX.length) : "";
+  const requestId =
+    typeof item["requestId"] === "string" && item["requestId"] !== ""
+      ? item["requestId"]
+      : typeof pk === "string"
+        ? pk.slice(JOB_PK_PREFIX.length)
+        : "";
   if (requestId === "") return undefined;
   const status = item["status"];
   const record: JobRecord = {

@@ -7,7 +7,15 @@
  * - live view: `byActivity`, one partition per shard, sort key `updatedKey`
  *   (`<last write time>#<id>`); a refresh reads the key range written since the previous one.
  */
-import { activityShardKey, INDEX_SHARDS, JOB_STATUSES, JOBS_TABLE, statusShardKey, type IndexName, type JobStatus } from "./jobs-table.ts";
+import {
+  activityShardKey,
+  INDEX_SHARDS,
+  JOB_STATUSES,
+  JOBS_TABLE,
+  statusShardKey,
+  type IndexName,
+  type JobStatus,
+} from "./jobs-table.ts";
 
 export interface Partition {
   index: IndexName;
@@ -32,13 +40,23 @@ const AFTER_TIME = "~";
 export function statusPartitions(statuses: readonly JobStatus[] = JOB_STATUSES, shards = INDEX_SHARDS): Partition[] {
   const ix = JOBS_TABLE.indexes.byStatus;
   return statuses.flatMap((s) =>
-    Array.from({ length: shards }, (_, shard) => ({ index: "byStatus" as const, keyName: ix.partitionKey, key: statusShardKey(s, shard), sortName: ix.sortKey })),
+    Array.from({ length: shards }, (_, shard) => ({
+      index: "byStatus" as const,
+      keyName: ix.partitionKey,
+      key: statusShardKey(s, shard),
+      sortName: ix.sortKey,
+    })),
   );
 }
 
 export function activityPartitions(shards = INDEX_SHARDS): Partition[] {
   const ix = JOBS_TABLE.indexes.byActivity;
-  return Array.from({ length: shards }, (_, shard) => ({ index: "byActivity" as const, keyName: ix.partitionKey, key: activityShardKey(shard), sortName: ix.sortKey }));
+  return Array.from({ length: shards }, (_, shard) => ({
+    index: "byActivity" as const,
+    keyName: ix.partitionKey,
+    key: activityShardKey(shard),
+    sortName: ix.sortKey,
+  }));
 }
 
 /** Jobs sorted at [sinceMs, untilMs): a job's sort time is its start (or first sign of life). */
@@ -103,7 +121,12 @@ export function historyFilter(f: HistoryFilters): ItemFilter | undefined {
  * 1.06 items read per item returned, against 1.09 for full shares and 1.25 for shares + 1.)
  * Undefined `remaining` = everything: full pages.
  */
-export function pageLimit(remaining: number | undefined, activePartitions: number, firstRound = false, maxPage = 1000): number {
+export function pageLimit(
+  remaining: number | undefined,
+  activePartitions: number,
+  firstRound = false,
+  maxPage = 1000,
+): number {
   if (remaining === undefined) return maxPage;
   const share = remaining / Math.max(1, activePartitions);
   return Math.max(1, Math.min(maxPage, firstRound ? Math.floor(0.85 * share) : Math.ceil(share)));

@@ -104,7 +104,9 @@ export function computeStats(records: Iterable<JobRecord>): JobStats {
     total,
     byStatus,
     cold: { cold, known, ...(known > 0 ? { rate: cold / known } : {}) },
-    errorTypes: [...errors].map(([errorType, count]) => ({ errorType, count })).sort((a, b) => b.count - a.count || (a.errorType < b.errorType ? -1 : 1)),
+    errorTypes: [...errors]
+      .map(([errorType, count]) => ({ errorType, count }))
+      .sort((a, b) => b.count - a.count || (a.errorType < b.errorType ? -1 : 1)),
     billedGbSeconds: gbSeconds,
   };
   if (n > 0) {

@@ -117,7 +117,12 @@ export interface JobIndexKeys {
  * `sortTime` is the record's startedAt, or when that is still unknown (START not delivered yet)
  * the earliest time seen for the request, so every record is findable by time.
  */
-export function jobIndexKeys(r: { requestId: string; status: JobStatus; sortTime: string; updatedAt: string }): JobIndexKeys {
+export function jobIndexKeys(r: {
+  requestId: string;
+  status: JobStatus;
+  sortTime: string;
+  updatedAt: string;
+}): JobIndexKeys {
   const shard = shardOf(r.requestId);
   return {
     statusShard: statusShardKey(r.status, shard),

@@ -40,13 +40,22 @@ export interface LocalEndpoints {
   failureQueues: Record<FunctionId, string>;
 }
 
-const RESOURCE_KEYS = ["inputBucket", "outputBucket", "jobsTable", "alignerFunction", "logProcessorFunction", "alignerLogGroup", "logProcessorLogGroup"] as const satisfies readonly (keyof LocalEndpoints["resources"])[];
+const RESOURCE_KEYS = [
+  "inputBucket",
+  "outputBucket",
+  "jobsTable",
+  "alignerFunction",
+  "logProcessorFunction",
+  "alignerLogGroup",
+  "logProcessorLogGroup",
+] as const satisfies readonly (keyof LocalEndpoints["resources"])[];
 
 /** Every field the type promises (the commands use them all), so a damaged file is refused at the door. */
 export function isLocalEndpoints(value: unknown): value is LocalEndpoints {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Partial<LocalEndpoints>;
-  const strings = (o: object | undefined, keys: readonly string[]) => typeof o === "object" && o !== null && keys.every((k) => typeof (o as Record<string, unknown>)[k] === "string");
+  const strings = (o: object | undefined, keys: readonly string[]) =>
+    typeof o === "object" && o !== null && keys.every((k) => typeof (o as Record<string, unknown>)[k] === "string");
   return (
     v.version === 1 &&
     typeof v.pid === "number" &&

@@ -88,9 +88,23 @@ const REFUSED: Readonly<Record<string, string>> = {
   "--progress": "the aligner forwards MAFFT's messages itself",
 };
 const FILE_OPTIONS = [
-  "--add", "--addfragments", "--addfull", "--addlong", "--addprofile", "--merge", "--seed",
-  "--anchors", "--treein", "--aamatrix", "--textmatrix", "--mapout", "--mapoutfile",
-  "--compactmapoutfile", "--pdbfilelist", "--pdbidlist", "--seedtable",
+  "--add",
+  "--addfragments",
+  "--addfull",
+  "--addlong",
+  "--addprofile",
+  "--merge",
+  "--seed",
+  "--anchors",
+  "--treein",
+  "--aamatrix",
+  "--textmatrix",
+  "--mapout",
+  "--mapoutfile",
+  "--compactmapoutfile",
+  "--pdbfilelist",
+  "--pdbidlist",
+  "--seedtable",
 ];
 
 export type MafftArgsResult = { ok: true; args: string[] } | { ok: false; reason: string };
@@ -117,7 +131,8 @@ export function parseMafftArgs(text: string): MafftArgsResult {
 
 /** Validates an argument list; returns it unchanged (a copy) when every token is allowed. */
 export function validateMafftArgs(tokens: readonly string[]): MafftArgsResult {
-  if (tokens.length > MAX_MAFFT_ARG_TOKENS) return { ok: false, reason: `${tokens.length} arguments is more than the ${MAX_MAFFT_ARG_TOKENS} allowed` };
+  if (tokens.length > MAX_MAFFT_ARG_TOKENS)
+    return { ok: false, reason: `${tokens.length} arguments is more than the ${MAX_MAFFT_ARG_TOKENS} allowed` };
   const out: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
@@ -157,10 +172,12 @@ export function keepsAnySymbol(args: readonly string[]): boolean {
 
 function refusal(t: string): string {
   const shown = show(t);
-  if (!t.startsWith("-")) return `${shown} is not an option; give only MAFFT options (the aligner passes the input file itself)`;
+  if (!t.startsWith("-"))
+    return `${shown} is not an option; give only MAFFT options (the aligner passes the input file itself)`;
   if (Object.hasOwn(REFUSED, t)) return `${shown} is not allowed: ${REFUSED[t]}`;
   if (FILE_OPTIONS.includes(t)) return `${shown} is not allowed: it reads another file, and a job has only its input`;
-  if (t === "--help" || t === "--version" || t === "--man" || t === "--info") return `${shown} is not allowed: it does not align anything`;
+  if (t === "--help" || t === "--version" || t === "--man" || t === "--info")
+    return `${shown} is not allowed: it does not align anything`;
   return `${shown} is not an allowed MAFFT option (allowed: ${Object.keys(MAFFT_OPTIONS).join(", ")})`;
 }
 

@@ -24,9 +24,34 @@ export const MAFFT_DIR_IN_ZIP = "mafft";
  * as links to a static busybox. Measured on MAFFT 7.505's script (measured when the layer was first built).
  */
 export const MAFFT_TOOLS = [
-  "awk", "basename", "cat", "cp", "cut", "dirname", "env", "expr", "grep", "head", "ls", "mkdir",
-  "mktemp", "mv", "od", "printf", "rm", "sed", "seq", "sleep", "sort", "tail", "test", "tr",
-  "uname", "uniq", "wc", "which",
+  "awk",
+  "basename",
+  "cat",
+  "cp",
+  "cut",
+  "dirname",
+  "env",
+  "expr",
+  "grep",
+  "head",
+  "ls",
+  "mkdir",
+  "mktemp",
+  "mv",
+  "od",
+  "printf",
+  "rm",
+  "sed",
+  "seq",
+  "sleep",
+  "sort",
+  "tail",
+  "test",
+  "tr",
+  "uname",
+  "uniq",
+  "wc",
+  "which",
 ] as const;
 
 export interface MafftLayout {

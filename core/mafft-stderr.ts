@@ -79,7 +79,8 @@ export class StderrLines {
   }
 
   private redraw(): void {
-    if (this.current.head.trim() !== "" || visibleLength(this.current) > this.current.head.length) this.shown = this.current;
+    if (this.current.head.trim() !== "" || visibleLength(this.current) > this.current.head.length)
+      this.shown = this.current;
     this.current = emptyState();
   }
 
@@ -89,7 +90,11 @@ export class StderrLines {
     this.shown = undefined;
     if (state === undefined) return;
     const length = visibleLength(state);
-    out.push(length > this.maxLineChars ? `${state.head.slice(0, this.maxLineChars)}… (${length} characters)` : state.head.slice(0, length));
+    out.push(
+      length > this.maxLineChars
+        ? `${state.head.slice(0, this.maxLineChars)}… (${length} characters)`
+        : state.head.slice(0, length),
+    );
   }
 }
 
@@ -140,7 +145,8 @@ export function mafftInputComplaint(lines: readonly string[]): string | undefine
     return `has '${alphabet[1]}' at position ${alphabet[2]} of sequence ${alphabet[3]}, which MAFFT cannot align in this kind of sequence; check the residues, or give --anysymbol to keep unusual symbols`;
   }
   const illegal = /Illegal character (\S)/.exec(text);
-  if (illegal) return `has the character '${illegal[1]}', which MAFFT cannot align in this kind of sequence; check the residues, or give --anysymbol to keep unusual symbols`;
+  if (illegal)
+    return `has the character '${illegal[1]}', which MAFFT cannot align in this kind of sequence; check the residues, or give --anysymbol to keep unusual symbols`;
   if (/UTF-16/i.test(text)) return "is not UTF-8 text (MAFFT says UTF-16); save it as UTF-8 plain text";
   return undefined;
 }

@@ -12,7 +12,19 @@
 export const OUTPUT_SUFFIX = ".aligned.fasta";
 
 /** Extensions FASTA files commonly carry (compared without regard to case). */
-export const FASTA_EXTENSIONS = [".fasta", ".fas", ".fa", ".faa", ".fna", ".ffn", ".frn", ".fsa", ".mpfa", ".seq", ".txt"] as const;
+export const FASTA_EXTENSIONS = [
+  ".fasta",
+  ".fas",
+  ".fa",
+  ".faa",
+  ".fna",
+  ".ffn",
+  ".frn",
+  ".fsa",
+  ".mpfa",
+  ".seq",
+  ".txt",
+] as const;
 
 /** S3's limit on a key: 1024 bytes of UTF-8. */
 export const MAX_S3_KEY_BYTES = 1024;
@@ -30,7 +42,9 @@ export function outputKeyFor(inputKey: string): string {
   const stem = ext === undefined ? inputKey : inputKey.slice(0, inputKey.length - ext.length);
   const key = `${stem}${OUTPUT_SUFFIX}`;
   if (Buffer.byteLength(key, "utf8") > MAX_S3_KEY_BYTES) {
-    throw new OutputKeyError(`the output key would be longer than S3's ${MAX_S3_KEY_BYTES} bytes; use a shorter input key`);
+    throw new OutputKeyError(
+      `the output key would be longer than S3's ${MAX_S3_KEY_BYTES} bytes; use a shorter input key`,
+    );
   }
   return key;
 }
@@ -69,7 +83,10 @@ const OMITTED_FIRST = [OUTPUT_METADATA.inputKey, OUTPUT_METADATA.mafftArgs] as c
 
 /** Bytes S3 counts for a set of user metadata. */
 export function userMetadataBytes(metadata: Record<string, string>): number {
-  return Object.entries(metadata).reduce((n, [k, v]) => n + Buffer.byteLength(k, "utf8") + Buffer.byteLength(v, "utf8"), 0);
+  return Object.entries(metadata).reduce(
+    (n, [k, v]) => n + Buffer.byteLength(k, "utf8") + Buffer.byteLength(v, "utf8"),
+    0,
+  );
 }
 
 /**

@@ -15,8 +15,10 @@ export function inputKeyFor(file: string, opts: { inputPrefix: string; folder?: 
 
 /** Why an object with this key would start no job (the bucket notification's filters), if it would not. */
 export function whyNoJob(key: string, filter: { prefix: string; suffix: string }): string | undefined {
-  if (filter.prefix && !key.startsWith(filter.prefix)) return `only keys starting with '${filter.prefix}' start a job (ALIGNER_INPUT_PREFIX)`;
-  if (filter.suffix && !key.endsWith(filter.suffix)) return `only keys ending with '${filter.suffix}' start a job (ALIGNER_INPUT_SUFFIX); rename the file`;
+  if (filter.prefix && !key.startsWith(filter.prefix))
+    return `only keys starting with '${filter.prefix}' start a job (ALIGNER_INPUT_PREFIX)`;
+  if (filter.suffix && !key.endsWith(filter.suffix))
+    return `only keys ending with '${filter.suffix}' start a job (ALIGNER_INPUT_SUFFIX); rename the file`;
   return undefined;
 }
 
@@ -65,10 +67,18 @@ export function jobProgress(r: JobRecord, policy: RetryPolicy): JobProgress {
   if (r.status === "RUNNING") return { state: "running" };
   if (r.status === "SUCCEEDED") return { state: "ended" };
   // The aligner's own failures (bad input, MAFFT's verdict) return normally: no retry comes.
-  if (r.status === "FAILED" && r.errorType !== undefined && (JOB_ERROR_TYPES as readonly string[]).includes(r.errorType)) return { state: "ended" };
+  if (
+    r.status === "FAILED" &&
+    r.errorType !== undefined &&
+    (JOB_ERROR_TYPES as readonly string[]).includes(r.errorType)
+  )
+    return { state: "ended" };
   if (r.attempts >= policy.maxRetries + 1) return { state: "ended" };
   const ended = Date.parse(r.endedAt ?? r.updatedAt ?? "");
   if (!Number.isFinite(ended)) return { state: "ended" };
   const delay = (RETRY_DELAY_MS * Math.max(1, r.attempts)) / Math.max(1, policy.delayDivisor);
-  return { state: "awaiting-retry", untilMs: ended + delay + Math.max(MIN_GRACE_MS, RETRY_GRACE_MS / Math.max(1, policy.delayDivisor)) };
+  return {
+    state: "awaiting-retry",
+    untilMs: ended + delay + Math.max(MIN_GRACE_MS, RETRY_GRACE_MS / Math.max(1, policy.delayDivisor)),
+  };
 }

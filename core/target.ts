@@ -15,7 +15,13 @@ import { RESOURCE_ENV } from "./function-env.ts";
 import type { LocalEndpoints } from "./local-endpoints.ts";
 import { resourceNames, STACK_OUTPUTS, type FunctionId, type StackOutputKey } from "./names.ts";
 
-export type ResourceKey = "jobsTable" | "inputBucket" | "outputBucket" | "alignerLogGroup" | "alignerFailureQueue" | "logProcessorFailureQueue";
+export type ResourceKey =
+  | "jobsTable"
+  | "inputBucket"
+  | "outputBucket"
+  | "alignerLogGroup"
+  | "alignerFailureQueue"
+  | "logProcessorFailureQueue";
 
 export const RESOURCE_LABELS: Record<ResourceKey, string> = {
   jobsTable: "jobs table",
@@ -27,7 +33,10 @@ export const RESOURCE_LABELS: Record<ResourceKey, string> = {
 };
 
 /** The on-failure destination queue of each function, as a resource of the target. */
-export const FAILURE_QUEUE_RESOURCE: Record<FunctionId, ResourceKey> = { aligner: "alignerFailureQueue", logProcessor: "logProcessorFailureQueue" };
+export const FAILURE_QUEUE_RESOURCE: Record<FunctionId, ResourceKey> = {
+  aligner: "alignerFailureQueue",
+  logProcessor: "logProcessorFailureQueue",
+};
 /** Resources the stack outputs and the environment give as SQS queue URLs (their name is the URL's last part). */
 const QUEUE_URL_RESOURCES = new Set<ResourceKey>(Object.values(FAILURE_QUEUE_RESOURCE));
 
@@ -113,7 +122,9 @@ export function readStackOutputs(content: unknown, stackName: string): Partial<R
   const known = new Set<string>(Object.values(STACK_OUTPUTS));
   let outputs: Record<string, unknown> = root;
   if (!Object.keys(root).some((k) => known.has(k))) {
-    const stacks = Object.entries(root).filter(([, v]) => typeof v === "object" && v !== null && Object.keys(v).some((k) => known.has(k)));
+    const stacks = Object.entries(root).filter(
+      ([, v]) => typeof v === "object" && v !== null && Object.keys(v).some((k) => known.has(k)),
+    );
     const chosen = stacks.find(([k]) => k === stackName) ?? (stacks.length === 1 ? stacks[0] : undefined);
     if (!chosen) {
       throw new TargetError(
@@ -169,7 +180,8 @@ export function awsTarget(s: AwsTargetSources): Target {
     const fromExplicit = explicit?.values[OUTPUT_OF[key]];
     const fromEnv = s.env[TARGET_ENV[key]];
     const fromDiscovered = discovered?.values[OUTPUT_OF[key]];
-    const given = (value: string, from: string): ResolvedResource => (QUEUE_URL_RESOURCES.has(key) ? queueFromUrl(value, from) : { name: value, from });
+    const given = (value: string, from: string): ResolvedResource =>
+      QUEUE_URL_RESOURCES.has(key) ? queueFromUrl(value, from) : { name: value, from };
     if (fromExplicit) resources[key] = given(fromExplicit, explicit!.path);
     else if (fromEnv) resources[key] = given(fromEnv, TARGET_ENV[key]);
     else if (fromDiscovered) resources[key] = given(fromDiscovered, discovered!.path);
@@ -178,7 +190,8 @@ export function awsTarget(s: AwsTargetSources): Target {
   // The environment's region is config.region (same variables, same order as the deploy reads
   // them: the stack is where that says); a found outputs file only when the environment is silent.
   const envRegion = REGION_ENV.some((name) => s.env[name]) ? s.config.region : undefined;
-  const region = s.explicitRegion ?? explicit?.values.region ?? envRegion ?? discovered?.values.region ?? s.config.region;
+  const region =
+    s.explicitRegion ?? explicit?.values.region ?? envRegion ?? discovered?.values.region ?? s.config.region;
   const file = s.explicitOutputs?.path ?? s.discoveredOutputs?.path;
   const profile = s.env["AWS_PROFILE"];
   return {
@@ -197,11 +210,17 @@ function queueFromUrl(url: string, from: string): ResolvedResource {
   } catch {
     // not a URL: refused below
   }
-  if (parts.length !== 2) throw new TargetError(`${from} does not hold an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME): ${JSON.stringify(url)}`);
+  if (parts.length !== 2)
+    throw new TargetError(
+      `${from} does not hold an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME): ${JSON.stringify(url)}`,
+    );
   return { name: parts[1]!, url, from };
 }
 
-function withPath(file: OutputsFile, stackName: string): { path: string; values: Partial<Record<StackOutputKey, string>> } {
+function withPath(
+  file: OutputsFile,
+  stackName: string,
+): { path: string; values: Partial<Record<StackOutputKey, string>> } {
   try {
     return { path: file.path, values: readStackOutputs(file.content, stackName) };
   } catch (err) {
@@ -218,17 +237,27 @@ export function requireResource(target: Target, key: ResourceKey): string {
 export function requireResolved(target: Target, key: ResourceKey): ResolvedResource {
   const r = target.resources[key];
   if (r) return r;
-  if (target.kind === "local") throw new TargetError(`the local cloud's ${RESOURCE_LABELS[key]} is not named in ${target.source}; restart it with aligner dev`);
+  if (target.kind === "local")
+    throw new TargetError(
+      `the local cloud's ${RESOURCE_LABELS[key]} is not named in ${target.source}; restart it with aligner dev`,
+    );
   throw new TargetError(
     `the ${RESOURCE_LABELS[key]} is not known: pass --outputs FILE (written by cdktf deploy --outputs-file FILE) or set ${TARGET_ENV[key]}, or use --local for the local cloud`,
   );
 }
 
 /** Rows for `aligner target` and the first line of each command. */
-export function describeTarget(target: Target): { summary: string; rows: { resource: string; name: string; from: string }[] } {
+export function describeTarget(target: Target): {
+  summary: string;
+  rows: { resource: string; name: string; from: string }[];
+} {
   const rows = (Object.keys(RESOURCE_LABELS) as ResourceKey[]).map((key) => {
     const r = target.resources[key];
-    return { resource: RESOURCE_LABELS[key], name: r?.name ?? "(unknown)", from: r?.from ?? `missing: set ${TARGET_ENV[key]} or pass --outputs` };
+    return {
+      resource: RESOURCE_LABELS[key],
+      name: r?.name ?? "(unknown)",
+      from: r?.from ?? `missing: set ${TARGET_ENV[key]} or pass --outputs`,
+    };
   });
   if (target.local) {
     rows.push(

@@ -25,7 +25,8 @@ export function parseSpan(text: string): number | undefined {
 export function parseTimeSpec(text: string, nowMs: number, what = "time"): number {
   const span = parseSpan(text);
   if (span !== undefined && nowMs - span >= -MAX_TIME_MS) return nowMs - span;
-  if (SPAN.test(text)) throw new TimeSpecError(`${what} reaches back further than any date, got ${JSON.stringify(text)}`);
+  if (SPAN.test(text))
+    throw new TimeSpecError(`${what} reaches back further than any date, got ${JSON.stringify(text)}`);
   // ISO dates only (a bare number or a locale format would be ambiguous).
   const iso = /^(\d{4})-(\d{2})-(\d{2})([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.exec(text.trim());
   if (iso) {
@@ -39,15 +40,23 @@ export function parseTimeSpec(text: string, nowMs: number, what = "time"): numbe
     const ms = Date.parse(text.trim());
     if (Number.isFinite(ms)) return ms;
   }
-  throw new TimeSpecError(`${what} must be a span such as 30m, 24h or 7d, or an ISO time such as 2026-11-24T10:00:00Z, got ${JSON.stringify(text)}`);
+  throw new TimeSpecError(
+    `${what} must be a span such as 30m, 24h or 7d, or an ISO time such as 2026-11-24T10:00:00Z, got ${JSON.stringify(text)}`,
+  );
 }
 
 /** A [since, until) range, checked to be non-empty. */
-export function parseTimeRange(since: string, until: string | undefined, nowMs: number): { sinceMs: number; untilMs: number } {
+export function parseTimeRange(
+  since: string,
+  until: string | undefined,
+  nowMs: number,
+): { sinceMs: number; untilMs: number } {
   const sinceMs = parseTimeSpec(since, nowMs, "--since");
   const untilMs = until === undefined ? nowMs : parseTimeSpec(until, nowMs, "--until");
   if (untilMs <= sinceMs) {
-    throw new TimeSpecError(`--until (${new Date(untilMs).toISOString()}) must be later than --since (${new Date(sinceMs).toISOString()})`);
+    throw new TimeSpecError(
+      `--until (${new Date(untilMs).toISOString()}) must be later than --since (${new Date(sinceMs).toISOString()})`,
+    );
   }
   return { sinceMs, untilMs };
 }

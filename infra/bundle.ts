@@ -32,7 +32,9 @@ export function bundleFunction(id: FunctionId, outRoot: string = path.join(BUILD
     legalComments: "none",
     logLevel: "error",
     // Some CommonJS dependencies call require() on Node built-ins; ESM bundles need it defined.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
   });
   return { dir, file };
 }

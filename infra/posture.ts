@@ -86,8 +86,9 @@ export function policyStatements(stack: SynthesizedStack, policy: unknown): IamS
       effect: String(s["Effect"] ?? "Allow"),
       actions: asArray<string>(s["Action"]),
       resources: asArray<string>(s["Resource"]),
-      conditions: Object.entries((s["Condition"] ?? {}) as Record<string, Record<string, unknown>>).flatMap(([test, vars]) =>
-        Object.entries(vars).map(([variable, values]) => ({ test, variable, values: asArray<string>(values) })),
+      conditions: Object.entries((s["Condition"] ?? {}) as Record<string, Record<string, unknown>>).flatMap(
+        ([test, vars]) =>
+          Object.entries(vars).map(([variable, values]) => ({ test, variable, values: asArray<string>(values) })),
       ),
     }));
   } catch {
@@ -106,18 +107,34 @@ export function checkPosture(stack: SynthesizedStack): Violation[] {
     const attached = (type: string) => resources(stack, type).filter(([, body]) => refTarget(body["bucket"]) === id);
     const pab = attached("aws_s3_bucket_public_access_block");
     const fullyBlocked = pab.some(([, b]) =>
-      ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"].every((k) => b[k] === true),
+      ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"].every(
+        (k) => b[k] === true,
+      ),
     );
-    if (!fullyBlocked) out.push({ rule: "bucket-public-access", resource: id, detail: "no public-access block with all four settings on" });
+    if (!fullyBlocked)
+      out.push({
+        rule: "bucket-public-access",
+        resource: id,
+        detail: "no public-access block with all four settings on",
+      });
 
     const sse = attached("aws_s3_bucket_server_side_encryption_configuration");
     const encrypted = sse.some(([, b]) =>
-      asArray(b["rule"]).some((r) => asArray(r["apply_server_side_encryption_by_default"]).some((d) => typeof d["sse_algorithm"] === "string")),
+      asArray(b["rule"]).some((r) =>
+        asArray(r["apply_server_side_encryption_by_default"]).some((d) => typeof d["sse_algorithm"] === "string"),
+      ),
     );
     if (!encrypted) out.push({ rule: "bucket-encryption", resource: id, detail: "no default server-side encryption" });
 
-    const tls = attached("aws_s3_bucket_policy").some(([, b]) => (policyStatements(stack, b["policy"]) ?? []).some(denyInsecureTransport));
-    if (!tls) out.push({ rule: "bucket-tls-only", resource: id, detail: "no bucket policy denying aws:SecureTransport = false" });
+    const tls = attached("aws_s3_bucket_policy").some(([, b]) =>
+      (policyStatements(stack, b["policy"]) ?? []).some(denyInsecureTransport),
+    );
+    if (!tls)
+      out.push({
+        rule: "bucket-tls-only",
+        resource: id,
+        detail: "no bucket policy denying aws:SecureTransport = false",
+      });
   }
 
   for (const [id, body] of resources(stack, "aws_dynamodb_table")) {
@@ -131,7 +148,8 @@ export function checkPosture(stack: SynthesizedStack): Violation[] {
 
   for (const [id, body] of resources(stack, "aws_cloudwatch_log_group")) {
     const days = body["retention_in_days"];
-    if (typeof days !== "number" || days <= 0) out.push({ rule: "log-retention", resource: id, detail: "logs are kept forever" });
+    if (typeof days !== "number" || days <= 0)
+      out.push({ rule: "log-retention", resource: id, detail: "logs are kept forever" });
   }
 
   for (const [id, body] of resources(stack, "aws_sqs_queue")) {
@@ -164,7 +182,11 @@ export function checkPosture(stack: SynthesizedStack): Violation[] {
 
   for (const [id, body] of resources(stack, "aws_lambda_permission")) {
     if (typeof body["source_arn"] !== "string" || body["source_arn"] === "") {
-      out.push({ rule: "permission-source-arn", resource: id, detail: `lets ${String(body["principal"])} invoke without a source_arn` });
+      out.push({
+        rule: "permission-source-arn",
+        resource: id,
+        detail: `lets ${String(body["principal"])} invoke without a source_arn`,
+      });
     }
   }
   return out;

@@ -53,10 +53,20 @@ export class SecureBucket extends Construct {
     }
 
     const rules: S3BucketLifecycleConfigurationRule[] = [
-      { id: "abort-incomplete-uploads", status: "Enabled", filter: [{ prefix: "" }], abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }] },
+      {
+        id: "abort-incomplete-uploads",
+        status: "Enabled",
+        filter: [{ prefix: "" }],
+        abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
+      },
     ];
     if (props.expireAfterDays > 0) {
-      rules.push({ id: "expire-objects", status: "Enabled", filter: [{ prefix: "" }], expiration: [{ days: props.expireAfterDays }] });
+      rules.push({
+        id: "expire-objects",
+        status: "Enabled",
+        filter: [{ prefix: "" }],
+        expiration: [{ days: props.expireAfterDays }],
+      });
     }
     if (props.versioned && props.noncurrentExpireAfterDays !== undefined) {
       rules.push({
@@ -97,13 +107,19 @@ export class SecureBucket extends Construct {
   grantReadObjects(role: FunctionRole, grantId: string, keyPrefix = ""): void {
     role.allow(grantId, [
       // GetObjectVersion: on a versioned bucket the aligner reads the version its event names.
-      { sid: "ReadObjects", effect: "Allow", actions: ["s3:GetObject", "s3:GetObjectVersion"], resources: [`${this.bucket.arn}/${keyPrefix}*`] },
+      {
+        sid: "ReadObjects",
+        effect: "Allow",
+        actions: ["s3:GetObject", "s3:GetObjectVersion"],
+        resources: [`${this.bucket.arn}/${keyPrefix}*`],
+      },
       {
         sid: "ListPrefix",
         effect: "Allow",
         actions: ["s3:ListBucket"],
         resources: [this.bucket.arn],
-        condition: keyPrefix === "" ? undefined : [{ test: "StringLike", variable: "s3:prefix", values: [`${keyPrefix}*`] }],
+        condition:
+          keyPrefix === "" ? undefined : [{ test: "StringLike", variable: "s3:prefix", values: [`${keyPrefix}*`] }],
       },
     ]);
   }

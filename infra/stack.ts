@@ -34,7 +34,10 @@ export class AlignerStack extends TerraformStack {
       versioned: false,
       expireAfterDays: config.resultExpiryDays,
     });
-    const table = new JobsTable(this, "jobs", { tableName: names.jobsTable, deletionProtection: config.tableDeletionProtection });
+    const table = new JobsTable(this, "jobs", {
+      tableName: names.jobsTable,
+      deletionProtection: config.tableDeletionProtection,
+    });
     const aligner = new Aligner(this, "aligner", { config, names, accountId, input, output });
     const pipeline = new LogPipeline(this, "status", {
       config,

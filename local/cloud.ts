@@ -37,7 +37,14 @@ import { FUNCTION_SOURCES, LAMBDA_RUNTIME, resourceNames, type FunctionId, type 
 import { bundleFunction } from "../infra/bundle.ts";
 import { prepareLocalMafft } from "../layers/mafft/local.ts";
 import { dynamoClient, s3Client, type ClientOptions } from "../aws/clients.ts";
-import { acquireCloudLock, localEndpointsPath, processAlive, readLocalEndpoints, removeLocalEndpoints, writeLocalEndpoints } from "./endpoints-file.ts";
+import {
+  acquireCloudLock,
+  localEndpointsPath,
+  processAlive,
+  readLocalEndpoints,
+  removeLocalEndpoints,
+  writeLocalEndpoints,
+} from "./endpoints-file.ts";
 import { FaultProxy } from "./faults.ts";
 import { AsyncInvoker, type AsyncPolicy } from "./lambda/async-invoker.ts";
 import type { EnvironmentHost, FunctionDefinition, InvocationRecord } from "./lambda/environment.ts";
@@ -51,12 +58,25 @@ import { FailureQueues } from "./sqs/queues.ts";
 import { LogStore } from "./logs/store.ts";
 import { Subscription } from "./logs/subscription.ts";
 import { bridgeS3rverEvents, Sequencer, type S3Event } from "./s3/notifications.ts";
-import { ensureBucket, ensureJobsTable, LOCAL_CREDENTIALS, startDynalite, startS3rver, type RunningServer } from "./storage.ts";
+import {
+  ensureBucket,
+  ensureJobsTable,
+  LOCAL_CREDENTIALS,
+  startDynalite,
+  startS3rver,
+  type RunningServer,
+} from "./storage.ts";
 
 /** The account id the local cloud puts in ARNs. */
 export const LOCAL_ACCOUNT_ID = "000000000000";
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object | undefined ? DeepPartial<NonNullable<T[K]>> : T[K] };
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends readonly unknown[]
+    ? T[K]
+    : T[K] extends object | undefined
+      ? DeepPartial<NonNullable<T[K]>>
+      : T[K];
+};
 export type ConfigOverrides = DeepPartial<AlignerConfig>;
 
 export type Service = "s3" | "dynamodb" | "logs" | "sqs";
@@ -137,14 +157,21 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   let releaseLock: (() => void) | undefined;
   if (!ephemeral || options.writeEndpointsFile) {
     const running = readLocalEndpoints(endpointsDir);
-    const lock = running && running.pid !== process.pid && processAlive(running.pid) ? { heldBy: running.pid } : acquireCloudLock(endpointsDir);
+    const lock =
+      running && running.pid !== process.pid && processAlive(running.pid)
+        ? { heldBy: running.pid }
+        : acquireCloudLock(endpointsDir);
     if ("heldBy" in lock) {
-      throw new LocalCloudError(`the local cloud is already running from ${endpointsDir} (pid ${lock.heldBy}); stop it first, or use another state folder`);
+      throw new LocalCloudError(
+        `the local cloud is already running from ${endpointsDir} (pid ${lock.heldBy}); stop it first, or use another state folder`,
+      );
     }
     releaseLock = lock.release;
   }
   // Created only once nothing can refuse to start, so a refusal leaves no folder behind.
-  const stateDir = ephemeral ? mkdtempSync(path.join(tmpdir(), "aligner-local-")) : path.resolve(options.stateDir ?? LOCAL_STATE_DIR);
+  const stateDir = ephemeral
+    ? mkdtempSync(path.join(tmpdir(), "aligner-local-"))
+    : path.resolve(options.stateDir ?? LOCAL_STATE_DIR);
   mkdirSync(stateDir, { recursive: true });
   const dirs = {
     build: path.join(stateDir, "build"),
@@ -155,7 +182,6 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     failures: path.join(stateDir, "failures"),
     scratch: path.join(stateDir, "lambda", "scratch"),
   };
-
 
   const cleanups: (() => Promise<void> | void)[] = [];
   const cleanup = async () => {
@@ -168,14 +194,20 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // Code: the same bundles the stack deploys, and the local runtime that runs them.
     rmSync(dirs.scratch, { recursive: true, force: true }); // scratch folders of environments of an earlier run
     mkdirSync(dirs.scratch, { recursive: true });
-    const bundles = { aligner: bundleFunction("aligner", path.join(dirs.build, "functions")), logProcessor: bundleFunction("logProcessor", path.join(dirs.build, "functions")) };
+    const bundles = {
+      aligner: bundleFunction("aligner", path.join(dirs.build, "functions")),
+      logProcessor: bundleFunction("logProcessor", path.join(dirs.build, "functions")),
+    };
     const runtimeEntry = bundleRuntime(path.join(dirs.build, "runtime"));
     const mafft = await prepareLocalMafft(stateDir, { layerZip: config.mafft.layerZip });
 
     // Storage and services.
     const logs = new LogStore(dirs.logs);
     const failures = new FailureStore(dirs.failures);
-    const dynamo = await startDynalite({ dir: ephemeral ? undefined : dirs.dynamodb, port: options.ports?.dynamodb ?? 0 });
+    const dynamo = await startDynalite({
+      dir: ephemeral ? undefined : dirs.dynamodb,
+      port: options.ports?.dynamodb ?? 0,
+    });
     cleanups.push(() => dynamo.close());
     const dynamoFaults = new FaultProxy(dynamo.endpoint);
     const functionsDynamo = await dynamoFaults.listen();
@@ -187,13 +219,21 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const failureQueueNames = Object.values(names.failureQueues);
     const sqsApi = new SqsApi(
       new FailureQueues(dirs.failures, failureQueueNames),
-      { [names.failureQueues.aligner]: names.functions.aligner, [names.failureQueues.logProcessor]: names.functions.logProcessor },
+      {
+        [names.failureQueues.aligner]: names.functions.aligner,
+        [names.failureQueues.logProcessor]: names.functions.logProcessor,
+      },
       { region: config.region, accountId: LOCAL_ACCOUNT_ID },
     );
     const sqsEndpoint = await sqsApi.listen(options.ports?.sqs ?? 0);
     cleanups.push(() => sqsApi.close());
 
-    const client = (endpoint: string): ClientOptions => ({ endpoint, region: config.region, credentials: { ...LOCAL_CREDENTIALS }, maxAttempts: 3 });
+    const client = (endpoint: string): ClientOptions => ({
+      endpoint,
+      region: config.region,
+      credentials: { ...LOCAL_CREDENTIALS },
+      maxAttempts: 3,
+    });
     const admin = dynamoClient(client(dynamo.endpoint));
     await ensureJobsTable(admin, names.jobsTable);
     admin.destroy();
@@ -218,7 +258,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
               },
             },
           ],
-          { region: config.region, configurationId: `${names.functions.aligner}-trigger`, principalId: `AWS:${LOCAL_CREDENTIALS.accessKeyId}`, ownerPrincipalId: LOCAL_ACCOUNT_ID, sequencer },
+          {
+            region: config.region,
+            configurationId: `${names.functions.aligner}-trigger`,
+            principalId: `AWS:${LOCAL_CREDENTIALS.accessKeyId}`,
+            ownerPrincipalId: LOCAL_ACCOUNT_ID,
+            sequencer,
+          },
         ),
     });
     cleanups.push(() => s3.close());
@@ -228,7 +274,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const admin3 = s3Client(client(s3.endpoint));
     for (const bucket of [names.inputBucket, names.outputBucket]) await ensureBucket(admin3, bucket);
     admin3.destroy();
-    for (const id of ["aligner", "logProcessor"] as const) logs.ensureGroup(names.logGroups[id], { retentionInDays: config.logRetentionDays });
+    for (const id of ["aligner", "logProcessor"] as const)
+      logs.ensureGroup(names.logGroups[id], { retentionInDays: config.logRetentionDays });
     // Log retention as in CloudWatch: now, then hourly while the cloud runs.
     logs.expire();
     const expiry = setInterval(() => logs.expire(), 3_600_000).unref();
@@ -291,16 +338,34 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       logProcessor: config.local.concurrency,
     };
     const policies: Record<FunctionId, AsyncPolicy> = {
-      aligner: { maxRetries: config.aligner.maxRetries, maxEventAgeSeconds: config.aligner.maxEventAgeSeconds, retryDelayDivisor: config.local.retryDelayDivisor },
-      logProcessor: { maxRetries: config.processor.maxRetries, maxEventAgeSeconds: config.processor.maxEventAgeSeconds, retryDelayDivisor: config.local.retryDelayDivisor },
+      aligner: {
+        maxRetries: config.aligner.maxRetries,
+        maxEventAgeSeconds: config.aligner.maxEventAgeSeconds,
+        retryDelayDivisor: config.local.retryDelayDivisor,
+      },
+      logProcessor: {
+        maxRetries: config.processor.maxRetries,
+        maxEventAgeSeconds: config.processor.maxEventAgeSeconds,
+        retryDelayDivisor: config.local.retryDelayDivisor,
+      },
     };
     const functions = {} as Record<FunctionId, LocalFunction>;
     for (const id of ["aligner", "logProcessor"] as const) {
       const definition = definitions[id];
-      const pool = new FunctionPool(definition, host, { concurrency: concurrency[id], idleTimeoutMs: config.local.idleTimeoutSeconds * 1000 });
+      const pool = new FunctionPool(definition, host, {
+        concurrency: concurrency[id],
+        idleTimeoutMs: config.local.idleTimeoutSeconds * 1000,
+      });
       cleanups.push(() => pool.stop());
       const arn = `arn:aws:lambda:${config.region}:${LOCAL_ACCOUNT_ID}:function:${definition.functionName}`;
-      const invoker = new AsyncInvoker(pool, arn, names.failureQueues[id], policies[id], path.join(dirs.lambda, `${definition.functionName}.queue.jsonl`), failures);
+      const invoker = new AsyncInvoker(
+        pool,
+        arn,
+        names.failureQueues[id],
+        policies[id],
+        path.join(dirs.lambda, `${definition.functionName}.queue.jsonl`),
+        failures,
+      );
       invoker.on("invoked", (record) => options.onEvent?.({ type: "invocation", function: id, record }));
       invoker.on("retryScheduled", (r) => options.onEvent?.({ type: "retry", function: id, ...r }));
       invoker.on("failed", (r) => options.onEvent?.({ type: "failure", function: id, ...r }));
@@ -351,13 +416,19 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     for (const f of Object.values(functions)) f.invoker.start();
 
-    const endpointsOf: Record<Service, string> = { s3: s3.endpoint, dynamodb: dynamo.endpoint, logs: logsEndpoint, sqs: sqsEndpoint };
+    const endpointsOf: Record<Service, string> = {
+      s3: s3.endpoint,
+      dynamodb: dynamo.endpoint,
+      logs: logsEndpoint,
+      sqs: sqsEndpoint,
+    };
     let stopping: Promise<void> | undefined;
 
     const busy = (): string[] => {
       const out: string[] = [];
       for (const f of Object.values(functions)) {
-        if (f.invoker.pending > 0) out.push(`${f.definition.functionName}: ${f.invoker.pending} event(s) queued or running`);
+        if (f.invoker.pending > 0)
+          out.push(`${f.definition.functionName}: ${f.invoker.pending} event(s) queued or running`);
       }
       if (!subscription.idle) out.push("log subscription: a batch is waiting");
       return out;
@@ -384,7 +455,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         while (quietChecks < 2) {
           await sleep(25);
           quietChecks = busy().length === 0 ? quietChecks + 1 : 0;
-          if (Date.now() > deadline) throw new LocalCloudError(`the local cloud is still busy after ${opts.timeoutMs ?? 120_000} ms: ${busy().join("; ")}`);
+          if (Date.now() > deadline)
+            throw new LocalCloudError(
+              `the local cloud is still busy after ${opts.timeoutMs ?? 120_000} ms: ${busy().join("; ")}`,
+            );
         }
       },
       killNow() {
@@ -404,7 +478,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           // 2. Every log line written so far goes to the processor, which works through what is due.
           subscription.flushAll();
           const until = Date.now() + grace;
-          while (Date.now() < until && (functions.logProcessor.invoker.inFlight > 0 || dueNow(functions.logProcessor.invoker))) await sleep(25);
+          while (
+            Date.now() < until &&
+            (functions.logProcessor.invoker.inFlight > 0 || dueNow(functions.logProcessor.invoker))
+          )
+            await sleep(25);
           functions.logProcessor.invoker.pause();
           await Promise.race([functions.logProcessor.invoker.settled(), sleep(Math.max(0, until - Date.now()))]);
           await functions.logProcessor.pool.stop();
@@ -442,8 +520,15 @@ export function applyOverrides<T>(base: T, overrides: DeepPartial<T>): T {
   for (const [k, v] of Object.entries(overrides as Record<string, unknown>)) {
     if (v === undefined) continue;
     const cur = out[k];
-    out[k] = v !== null && typeof v === "object" && !Array.isArray(v) && cur !== null && typeof cur === "object" && !Array.isArray(cur) ? applyOverrides(cur, v as DeepPartial<typeof cur>) : v;
+    out[k] =
+      v !== null &&
+      typeof v === "object" &&
+      !Array.isArray(v) &&
+      cur !== null &&
+      typeof cur === "object" &&
+      !Array.isArray(cur)
+        ? applyOverrides(cur, v as DeepPartial<typeof cur>)
+        : v;
   }
   return out as T;
 }
-

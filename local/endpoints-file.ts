@@ -57,7 +57,10 @@ const heldHere = new Set<string>();
  * A lock left by a process that died is taken over. Returns the holder's pid when another
  * running process holds it, else a function that releases it.
  */
-export function acquireCloudLock(stateDir: string, pid: number = process.pid): { release: () => void } | { heldBy: number } {
+export function acquireCloudLock(
+  stateDir: string,
+  pid: number = process.pid,
+): { release: () => void } | { heldBy: number } {
   mkdirSync(stateDir, { recursive: true });
   const file = path.join(stateDir, LOCK_FILE);
   for (let attempt = 0; ; attempt++) {
@@ -74,7 +77,8 @@ export function acquireCloudLock(stateDir: string, pid: number = process.pid): {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
     const holder = lockHolder(file);
-    if (holder !== undefined && (holder === process.pid ? heldHere.has(file) : processAlive(holder))) return { heldBy: holder };
+    if (holder !== undefined && (holder === process.pid ? heldHere.has(file) : processAlive(holder)))
+      return { heldBy: holder };
     // An empty file is a lock being written this instant: look again before calling it stale.
     if (holder === undefined && attempt === 0) continue;
     if (attempt >= 2) throw new Error(`cannot take ${file}: remove it if no local cloud is running`);

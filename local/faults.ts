@@ -46,7 +46,8 @@ export interface RequestInfo {
 }
 
 const MESSAGES: Record<DynamoFaultType, string> = {
-  ProvisionedThroughputExceededException: "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.",
+  ProvisionedThroughputExceededException:
+    "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.",
   ThrottlingException: "Rate of requests exceeds the allowed throughput.",
   InternalServerError: "Internal server error",
 };
@@ -94,7 +95,10 @@ export class FaultProxy {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? "GET";
     const reqPath = req.url ?? "/";
-    const operation = String(req.headers["x-amz-target"] ?? "").split(".").pop() ?? "";
+    const operation =
+      String(req.headers["x-amz-target"] ?? "")
+        .split(".")
+        .pop() ?? "";
     const chunks: Buffer[] = [];
     try {
       for await (const c of req) chunks.push(c as Buffer);
@@ -107,7 +111,10 @@ export class FaultProxy {
     if (fault) {
       if (--fault.count <= 0) remove(this.faults, fault);
       this.injected++;
-      const text = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${fault.error}`, message: MESSAGES[fault.error] });
+      const text = JSON.stringify({
+        __type: `com.amazonaws.dynamodb.v20120810#${fault.error}`,
+        message: MESSAGES[fault.error],
+      });
       res.writeHead(fault.error === "InternalServerError" ? 500 : 400, {
         "content-type": "application/x-amz-json-1.0",
         "x-amzn-requestid": randomUUID(),
@@ -116,7 +123,11 @@ export class FaultProxy {
       res.end(text);
       return;
     }
-    const stall = this.stalls.find((s) => (s.method === undefined || s.method === method) && (s.pathPrefix === undefined || reqPath.startsWith(s.pathPrefix)));
+    const stall = this.stalls.find(
+      (s) =>
+        (s.method === undefined || s.method === method) &&
+        (s.pathPrefix === undefined || reqPath.startsWith(s.pathPrefix)),
+    );
     if (stall) {
       if (stall.count !== undefined && --stall.count <= 0) remove(this.stalls, stall);
       this.stalled++;

@@ -66,7 +66,9 @@ export interface JsonProtocolService {
  * MAX_REQUEST_BYTES unread, and closing that connection), checks the target header and the JSON,
  * calls the operation and answers with the request id every AWS answer carries.
  */
-export function jsonProtocolHandler(service: JsonProtocolService): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function jsonProtocolHandler(
+  service: JsonProtocolService,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     const requestId = randomUUID();
     let tooLarge = false;
@@ -90,14 +92,16 @@ export function jsonProtocolHandler(service: JsonProtocolService): (req: Incomin
         throw service.envelopeError("tooLarge");
       }
       const target = String(req.headers["x-amz-target"] ?? "");
-      if (req.method !== "POST" || !target.startsWith(service.targetPrefix)) throw service.envelopeError("notThisService");
+      if (req.method !== "POST" || !target.startsWith(service.targetPrefix))
+        throw service.envelopeError("notThisService");
       let input: unknown;
       try {
         input = chunks.length ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : {};
       } catch {
         throw service.envelopeError("badJson");
       }
-      if (typeof input !== "object" || input === null || Array.isArray(input)) throw service.envelopeError("notAnObject");
+      if (typeof input !== "object" || input === null || Array.isArray(input))
+        throw service.envelopeError("notAnObject");
       reply(200, await service.call(target.slice(service.targetPrefix.length), input as Record<string, unknown>));
     } catch (err) {
       const r = service.errorReply(err);

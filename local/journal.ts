@@ -4,7 +4,19 @@
  * (delivery cursors). Writes are synchronous so that what a caller was told is stored survives
  * a crash of the process right after; a torn last line (crash mid-write) is ignored on load.
  */
-import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from "node:fs";
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import path from "node:path";
 
 export function appendJsonLines(file: string, values: unknown[]): void {

@@ -9,7 +9,12 @@ import S3rver from "s3rver";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdirSync } from "node:fs";
-import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  type DynamoDBClient,
+} from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import { createJobsTableInput } from "../core/jobs-table.ts";
 
@@ -24,8 +29,15 @@ export interface RunningServer {
 
 export async function startDynalite(opts: { dir: string | undefined; port: number }): Promise<RunningServer> {
   if (opts.dir) mkdirSync(opts.dir, { recursive: true });
-  const server: Server = dynalite({ ...(opts.dir ? { path: opts.dir } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(opts.port, LOCAL_HOST, () => resolve()));
+  const server: Server = dynalite({
+    ...(opts.dir ? { path: opts.dir } : {}),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  await new Promise<void>((resolve, reject) =>
+    server.once("error", reject).listen(opts.port, LOCAL_HOST, () => resolve()),
+  );
   return {
     endpoint: `http://${LOCAL_HOST}:${(server.address() as AddressInfo).port}`,
     close: () =>
@@ -38,9 +50,19 @@ export async function startDynalite(opts: { dir: string | undefined; port: numbe
 }
 
 /** s3rver, with `prepare` run on the instance before it listens (the notification bridge wraps its handler). */
-export async function startS3rver(opts: { dir: string; port: number; prepare?: (s3rver: S3rver) => void }): Promise<RunningServer> {
+export async function startS3rver(opts: {
+  dir: string;
+  port: number;
+  prepare?: (s3rver: S3rver) => void;
+}): Promise<RunningServer> {
   mkdirSync(opts.dir, { recursive: true });
-  const s3rver = new S3rver({ address: LOCAL_HOST, port: opts.port, silent: true, directory: opts.dir, vhostBuckets: false });
+  const s3rver = new S3rver({
+    address: LOCAL_HOST,
+    port: opts.port,
+    silent: true,
+    directory: opts.dir,
+    vhostBuckets: false,
+  });
   opts.prepare?.(s3rver);
   const address = await s3rver.run();
   return {

@@ -4,14 +4,31 @@
  * reducer (tui/view-state.ts); rows are made by pure transformers (tui/rows.ts).
  */
 import { Box, Text, useApp, useInput, useWindowSize, type Key } from "ink";
-import { Component, useEffect, useMemo, useReducer, useRef, useState, useSyncExternalStore, type ReactNode } from "react";
+import {
+  Component,
+  useEffect,
+  useMemo,
+  useReducer,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  type ReactNode,
+} from "react";
 import type { JobRecord } from "../core/jobs-table.ts";
 import type { JobRow } from "../core/job-item.ts";
 import { computeStats } from "../core/job-stats.ts";
 import type { LiveJobs } from "./live-jobs.ts";
 import type { ViewStats } from "./job-list.ts";
 import { layoutColumns } from "./rows.ts";
-import { FILTER_KEYS, initialViewState, reduceView, selectJobs, visibleWindow, type ViewAction, type ViewState } from "./view-state.ts";
+import {
+  FILTER_KEYS,
+  initialViewState,
+  reduceView,
+  selectJobs,
+  visibleWindow,
+  type ViewAction,
+  type ViewState,
+} from "./view-state.ts";
 import { Header } from "./components/Header.tsx";
 import { JobTable } from "./components/JobTable.tsx";
 import { DetailPane, type LogState } from "./components/DetailPane.tsx";
@@ -57,10 +74,19 @@ export function App(props: AppProps) {
   const all = props.live.list.all();
   // `all` is updated in place: every derived value is keyed by the list's version.
   const searched = useMemo(() => selectJobs(all, "ALL", view.search), [all, version, view.search]);
-  const jobs = useMemo(() => (view.filter === "ALL" ? searched : selectJobs(searched, view.filter, "")), [searched, version, view.filter]);
+  const jobs = useMemo(
+    () => (view.filter === "ALL" ? searched : selectJobs(searched, view.filter, "")),
+    [searched, version, view.filter],
+  );
   // Without a search the list's running figures serve (no pass over 100,000 jobs per frame).
-  const counts = useMemo(() => (view.search ? countStatuses(searched) : props.live.list.counts()), [searched, version, view.search]);
-  const shown = useMemo(() => (view.search ? viewStats(jobs) : props.live.list.stats(view.filter)), [jobs, version, view.search, view.filter]);
+  const counts = useMemo(
+    () => (view.search ? countStatuses(searched) : props.live.list.counts()),
+    [searched, version, view.search],
+  );
+  const shown = useMemo(
+    () => (view.search ? viewStats(jobs) : props.live.list.stats(view.filter)),
+    [jobs, version, view.search, view.filter],
+  );
   const layout = useMemo(() => layoutColumns(columns), [columns]);
   const current = view.selectedId === undefined ? undefined : props.live.list.get(view.selectedId);
   const win = visibleWindow(view, jobs, height, current);
@@ -90,14 +116,19 @@ export function App(props: AppProps) {
   }, [detailId, detailRow?.updatedKey]);
 
   const dispatch = (action: ViewAction) => {
-    viewRef.current = reduceView(viewRef.current, action, { all: props.live.list.all(), height, lookup: (id) => props.live.list.get(id) });
+    viewRef.current = reduceView(viewRef.current, action, {
+      all: props.live.list.all(),
+      height,
+      lookup: (id) => props.live.list.get(id),
+    });
     setView(viewRef.current);
   };
 
   useInput((input, key) => {
     // Keys typed faster than the terminal is read arrive as one chunk: take them one by one.
     if (input.length > 1 && !key.ctrl && !key.meta) {
-      for (const ch of input) onKey(ch === "\r" || ch === "\n" ? "" : ch, ch === "\r" || ch === "\n" ? { ...key, return: true } : key);
+      for (const ch of input)
+        onKey(ch === "\r" || ch === "\n" ? "" : ch, ch === "\r" || ch === "\n" ? { ...key, return: true } : key);
       return;
     }
     onKey(input, key);
@@ -110,7 +141,8 @@ export function App(props: AppProps) {
       if (key.escape) dispatch({ type: "searchCancel" });
       else if (key.return) dispatch({ type: "searchApply" });
       else if (key.backspace || key.delete) dispatch({ type: "searchBackspace" });
-      else if (input && !key.ctrl && !key.meta && !key.upArrow && !key.downArrow) dispatch({ type: "searchInput", text: input.replace(/[\r\n]/g, "") });
+      else if (input && !key.ctrl && !key.meta && !key.upArrow && !key.downArrow)
+        dispatch({ type: "searchInput", text: input.replace(/[\r\n]/g, "") });
       return;
     }
     if (input === "q") return exit();
@@ -145,16 +177,49 @@ export function App(props: AppProps) {
   return (
     <Box flexDirection="column" width={columns}>
       <Guard>
-        <Header target={props.target} windowLabel={props.windowLabel} counts={counts} shown={shown} filter={view.filter} search={view.search} color={props.color} width={columns} />
+        <Header
+          target={props.target}
+          windowLabel={props.windowLabel}
+          counts={counts}
+          shown={shown}
+          filter={view.filter}
+          search={view.search}
+          color={props.color}
+          width={columns}
+        />
       </Guard>
       <Guard>
         {detailRow ? (
-          <DetailPane record={detailRow.record} logs={logs} scroll={logScroll} height={height} width={columns} color={props.color} />
+          <DetailPane
+            record={detailRow.record}
+            logs={logs}
+            scroll={logScroll}
+            height={height}
+            width={columns}
+            color={props.color}
+          />
         ) : (
-          <JobTable rows={win.rows} selected={win.selected - win.offset} layout={layout} height={height} color={props.color} nowMs={nowMs} empty={empty} />
+          <JobTable
+            rows={win.rows}
+            selected={win.selected - win.offset}
+            layout={layout}
+            height={height}
+            color={props.color}
+            nowMs={nowMs}
+            empty={empty}
+          />
         )}
       </Guard>
-      <StatusLine status={snap.status} view={view} shown={jobs.length} total={all.length} offset={win.offset} visible={win.rows.length} color={props.color} nowMs={nowMs} />
+      <StatusLine
+        status={snap.status}
+        view={view}
+        shown={jobs.length}
+        total={all.length}
+        offset={win.offset}
+        visible={win.rows.length}
+        color={props.color}
+        nowMs={nowMs}
+      />
     </Box>
   );
 }

@@ -34,8 +34,21 @@ class Aggregate {
 
   stats(): ViewStats {
     const n = this.durations.length;
-    const out: ViewStats = { total: this.count, cold: { cold: this.cold, known: this.coldKnown, ...(this.coldKnown > 0 ? { rate: this.cold / this.coldKnown } : {}) } };
-    if (n > 0) out.durationMs = { p50: percentile(this.durations, 50), p95: percentile(this.durations, 95), max: this.durations[n - 1]!, count: n };
+    const out: ViewStats = {
+      total: this.count,
+      cold: {
+        cold: this.cold,
+        known: this.coldKnown,
+        ...(this.coldKnown > 0 ? { rate: this.cold / this.coldKnown } : {}),
+      },
+    };
+    if (n > 0)
+      out.durationMs = {
+        p50: percentile(this.durations, 50),
+        p95: percentile(this.durations, 95),
+        max: this.durations[n - 1]!,
+        count: n,
+      };
     return out;
   }
 }
@@ -148,7 +161,11 @@ export class JobList {
 
   private indexOf(row: JobRow): number {
     // Keys are unique for well-formed items; a hand-made item may share one, so check identity.
-    for (let i = this.insertionPoint(row.sortKey); i < this.sorted.length && this.sorted[i]!.sortKey === row.sortKey; i++) {
+    for (
+      let i = this.insertionPoint(row.sortKey);
+      i < this.sorted.length && this.sorted[i]!.sortKey === row.sortKey;
+      i++
+    ) {
       if (this.sorted[i] === row) return i;
     }
     return this.sorted.indexOf(row);

@@ -97,7 +97,12 @@ export class LiveJobs {
       await this.step();
       return true;
     } catch (err) {
-      this.setStatus({ ...this.snap.status, phase: "retrying", error: this.source.describeError(err), attempt: this.snap.status.attempt + 1 });
+      this.setStatus({
+        ...this.snap.status,
+        phase: "retrying",
+        error: this.source.describeError(err),
+        attempt: this.snap.status.attempt + 1,
+      });
       return false;
     }
   }
@@ -132,7 +137,13 @@ export class LiveJobs {
         // Full jitter on an exponential base: many viewers do not retry in step.
         const base = Math.min(cap, 1000 * 2 ** (attempt - 1));
         delay = Math.max(250, Math.round(base * (0.5 + 0.5 * (this.opts.random ?? Math.random)())));
-        this.setStatus({ ...this.snap.status, phase: "retrying", error: this.source.describeError(err), attempt, retryAtMs: this.now() + delay });
+        this.setStatus({
+          ...this.snap.status,
+          phase: "retrying",
+          error: this.source.describeError(err),
+          attempt,
+          retryAtMs: this.now() + delay,
+        });
       }
       await this.sleep(delay);
     }
@@ -171,7 +182,8 @@ export class LiveJobs {
       ids.push(id);
       this.rereadAt.set(id, now);
     }
-    for (const id of this.rereadAt.keys()) if (!this.list.get(id) || this.list.get(id)!.record.status !== "RUNNING") this.rereadAt.delete(id);
+    for (const id of this.rereadAt.keys())
+      if (!this.list.get(id) || this.list.get(id)!.record.status !== "RUNNING") this.rereadAt.delete(id);
     if (ids.length === 0) return [];
     try {
       return await this.source.reread(ids);

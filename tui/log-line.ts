@@ -32,6 +32,8 @@ export function compactLogMessage(message: string): string {
   const msg = o["message"] ?? o["msg"];
   if (typeof o["level"] !== "string" || msg === undefined) return text;
   const extra = Object.entries(o).filter(([k]) => !BOILERPLATE.has(k));
-  const rest = extra.length ? `  ${extra.map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ")}` : "";
+  const rest = extra.length
+    ? `  ${extra.map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ")}`
+    : "";
   return `${o["level"].padEnd(5)} ${typeof msg === "string" ? msg : JSON.stringify(msg)}${rest}`;
 }

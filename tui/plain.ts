@@ -31,7 +31,18 @@ export function jobsTable(records: readonly JobRecord[], opts: { color: boolean;
 /** One change as one line: time read, id, status, the rest. */
 export function changeLine(row: JobRow, opts: { color: boolean; nowMs: number }): string {
   const c: Cells = cellsOf(row.record, opts.nowMs);
-  return [c.started, c.id, paintStatus(c.status, opts.color, 9), c.start, fit(c.duration, 8, "right"), c.memory, c.input, c.error].join("  ").trimEnd();
+  return [
+    c.started,
+    c.id,
+    paintStatus(c.status, opts.color, 9),
+    c.start,
+    fit(c.duration, 8, "right"),
+    c.memory,
+    c.input,
+    c.error,
+  ]
+    .join("  ")
+    .trimEnd();
 }
 
 export function jsonLine(record: JobRecord): string {

@@ -28,7 +28,12 @@ export const COLUMNS: readonly Column[] = [
 ];
 
 /** Terminal colours of each status (Ink colour names). */
-export const STATUS_COLORS: Record<string, string> = { RUNNING: "cyan", SUCCEEDED: "green", FAILED: "red", TIMED_OUT: "yellow" };
+export const STATUS_COLORS: Record<string, string> = {
+  RUNNING: "cyan",
+  SUCCEEDED: "green",
+  FAILED: "red",
+  TIMED_OUT: "yellow",
+};
 
 export type Cells = Record<ColumnId, string>;
 
@@ -41,7 +46,8 @@ export function formatClock(iso: string | undefined, nowMs: number): string {
   const d = new Date(ms);
   const now = new Date(nowMs);
   const time = `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
-  const sameDay = d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
+  const sameDay =
+    d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
   return sameDay ? time : `${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${time.slice(0, 5)}`;
 }
 
@@ -75,7 +81,14 @@ export interface Layout {
 
 const GAP = 2;
 /** Preferred widths of the fixed columns; INPUT and ERROR share what is left. */
-const FIXED: Partial<Record<ColumnId, number>> = { status: 9, start: 5, started: 11, duration: 9, billed: 9, memory: 11 };
+const FIXED: Partial<Record<ColumnId, number>> = {
+  status: 9,
+  start: 5,
+  started: 11,
+  duration: 9,
+  billed: 9,
+  memory: 11,
+};
 /** Dropped first to last while INPUT and ERROR would get less than `below` columns between them. */
 const DROP_ORDER: { id: ColumnId; below: number }[] = [
   { id: "billed", below: 40 },
@@ -104,14 +117,18 @@ export function layoutColumns(width: number): Layout {
   const error = Math.max(0, rest - input);
   const widths: Partial<Record<ColumnId, number>> = { id: idWidth, input, error };
   for (const c of shown) widths[c.id] = FIXED[c.id]!;
-  const columns = COLUMNS.filter((c) => widths[c.id] !== undefined && widths[c.id]! > 0).map((column) => ({ column, width: widths[column.id]! }));
+  const columns = COLUMNS.filter((c) => widths[c.id] !== undefined && widths[c.id]! > 0).map((column) => ({
+    column,
+    width: widths[column.id]!,
+  }));
   return { columns, width: columns.reduce((n, c) => n + c.width, 0) + GAP * (columns.length - 1) };
 }
 
 /** Cuts or pads to exactly `width` characters (cut text ends with an ellipsis). */
 export function fit(text: string, width: number, align: "left" | "right" = "left"): string {
   const chars = [...text];
-  if (chars.length > width) return width <= 1 ? chars.slice(0, width).join("") : `${chars.slice(0, width - 1).join("")}…`;
+  if (chars.length > width)
+    return width <= 1 ? chars.slice(0, width).join("") : `${chars.slice(0, width - 1).join("")}…`;
   const padding = " ".repeat(width - chars.length);
   return align === "right" ? padding + text : text + padding;
 }
@@ -143,16 +160,26 @@ export function rowText(cells: Cells, layout: Layout): RowText {
   const gap = " ".repeat(GAP);
   const last = layout.columns.length - 1;
   return {
-    before: parts.slice(0, at).map((p) => p + gap).join(""),
+    before: parts
+      .slice(0, at)
+      .map((p) => p + gap)
+      .join(""),
     status: parts[at]!,
     // The last column's padding is trailing blanks: trimmed so rows do not wrap on resize.
-    after: (at < last ? gap : "") + parts.slice(at + 1).join(gap).trimEnd(),
+    after:
+      (at < last ? gap : "") +
+      parts
+        .slice(at + 1)
+        .join(gap)
+        .trimEnd(),
   };
 }
 
 export function headerText(layout: Layout): string {
   return layout.columns
-    .map(({ column, width }) => fit(column.id === "id" && width < column.header.length ? "ID" : column.header, width, column.align))
+    .map(({ column, width }) =>
+      fit(column.id === "id" && width < column.header.length ? "ID" : column.header, width, column.align),
+    )
     .join(" ".repeat(GAP))
     .trimEnd();
 }

@@ -68,9 +68,11 @@ export async function runWatch(opts: WatchOptions): Promise<void> {
   const reader = new JobsReader(dynamo, table);
   const feed = new ActivityFeed(reader, { settleMs: opts.settleMs ?? settings.settleMs, clock });
   const endpoint = opts.target.local?.endpoints.dynamodb;
-  const describeError = (err: unknown) => describeAwsError(err, { doing: `reading the jobs table ${table}`, ...(endpoint ? { endpoint } : {}) });
+  const describeError = (err: unknown) =>
+    describeAwsError(err, { doing: `reading the jobs table ${table}`, ...(endpoint ? { endpoint } : {}) });
   const logsEndpoint = opts.target.local?.endpoints.logs;
-  const describeLogsError = (err: unknown) => describeAwsError(err, { doing: "reading the log lines", ...(logsEndpoint ? { endpoint: logsEndpoint } : {}) });
+  const describeLogsError = (err: unknown) =>
+    describeAwsError(err, { doing: "reading the log lines", ...(logsEndpoint ? { endpoint: logsEndpoint } : {}) });
   const source: LiveSource = {
     load: (since, max) => feed.load(since, max),
     changes: () => feed.changes(),
@@ -87,7 +89,13 @@ export async function runWatch(opts: WatchOptions): Promise<void> {
   const color = colorEnabled(stdout, env);
   const interactive = opts.interactive ?? (stdout.isTTY === true && (opts.stdin ?? process.stdin).isTTY === true);
   try {
-    if (interactive) await interactiveView(opts, live, { color, describeError, describeLogsError, loadLogs: logLoader(opts.target, clients) });
+    if (interactive)
+      await interactiveView(opts, live, {
+        color,
+        describeError,
+        describeLogsError,
+        loadLogs: logLoader(opts.target, clients),
+      });
     else if (opts.follow) await followChanges(opts, live, { color, stdout, stderr });
     else await printOnce(live, { color, json: opts.json === true, stdout, describeError });
   } finally {
@@ -100,14 +108,25 @@ function logLoader(target: Target, clients: ReturnType<typeof clientsFor>) {
   return async (record: JobRecord) => {
     const logGroup = record.logGroup ?? requireResource(target, "alignerLogGroup");
     const now = Date.now();
-    return findRequestLogs(clients.logs(), { logGroup, requestId: record.requestId, record, sinceMs: now - 24 * HOUR_MS, untilMs: now });
+    return findRequestLogs(clients.logs(), {
+      logGroup,
+      requestId: record.requestId,
+      record,
+      sinceMs: now - 24 * HOUR_MS,
+      untilMs: now,
+    });
   };
 }
 
 async function interactiveView(
   opts: WatchOptions,
   live: LiveJobs,
-  deps: { color: boolean; describeError: (err: unknown) => string; describeLogsError: (err: unknown) => string; loadLogs: ReturnType<typeof logLoader> },
+  deps: {
+    color: boolean;
+    describeError: (err: unknown) => string;
+    describeLogsError: (err: unknown) => string;
+    loadLogs: ReturnType<typeof logLoader>;
+  },
 ): Promise<void> {
   const instance = render(
     <App
@@ -141,20 +160,35 @@ async function interactiveView(
   }
 }
 
-async function printOnce(live: LiveJobs, deps: { color: boolean; json: boolean; stdout: NodeJS.WritableStream; describeError: (err: unknown) => string }): Promise<void> {
-  if (!(await live.refreshOnce())) throw new WatchReadError(live.snapshot().status.error ?? "the jobs table could not be read");
+async function printOnce(
+  live: LiveJobs,
+  deps: { color: boolean; json: boolean; stdout: NodeJS.WritableStream; describeError: (err: unknown) => string },
+): Promise<void> {
+  if (!(await live.refreshOnce()))
+    throw new WatchReadError(live.snapshot().status.error ?? "the jobs table could not be read");
   const records = live.list.all().map((r) => r.record);
   if (deps.json) deps.stdout.write(records.map((r) => `${jsonLine(r)}\n`).join(""));
-  else deps.stdout.write(records.length ? `${jobsTable(records, { color: deps.color, nowMs: Date.now() })}\n` : "no jobs in this window\n");
+  else
+    deps.stdout.write(
+      records.length ? `${jobsTable(records, { color: deps.color, nowMs: Date.now() })}\n` : "no jobs in this window\n",
+    );
 }
 
-async function followChanges(opts: WatchOptions, live: LiveJobs, deps: { color: boolean; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<void> {
+async function followChanges(
+  opts: WatchOptions,
+  live: LiveJobs,
+  deps: { color: boolean; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+): Promise<void> {
   let lastError: string | undefined;
   live.onChange((rows) => {
     const now = Date.now();
     // Oldest first, as a log reads.
     const ordered = [...rows].sort((a, b) => (a.updatedKey < b.updatedKey ? -1 : 1));
-    deps.stdout.write(ordered.map((r) => `${opts.json ? jsonLine(r.record) : changeLine(r, { color: deps.color, nowMs: now })}\n`).join(""));
+    deps.stdout.write(
+      ordered
+        .map((r) => `${opts.json ? jsonLine(r.record) : changeLine(r, { color: deps.color, nowMs: now })}\n`)
+        .join(""),
+    );
   });
   const unsubscribe = live.subscribe(() => {
     const s = live.snapshot().status;

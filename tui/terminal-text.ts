@@ -2,7 +2,10 @@
 import { styleText } from "node:util";
 
 /** NO_COLOR (https://no-color.org), FORCE_COLOR and whether stdout is a terminal decide. */
-export function colorEnabled(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+export function colorEnabled(
+  stream: NodeJS.WriteStream = process.stdout,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
   if (env["NO_COLOR"] !== undefined && env["NO_COLOR"] !== "") return false;
   if (env["FORCE_COLOR"] !== undefined && env["FORCE_COLOR"] !== "0") return true;
   return stream.isTTY === true;

@@ -10,7 +10,13 @@ import type { JobRow } from "../core/job-item.ts";
 export type StatusFilter = "ALL" | JobStatus;
 
 /** Keys 0-4 choose the filter. */
-export const FILTER_KEYS: Record<string, StatusFilter> = { "0": "ALL", "1": "RUNNING", "2": "SUCCEEDED", "3": "FAILED", "4": "TIMED_OUT" };
+export const FILTER_KEYS: Record<string, StatusFilter> = {
+  "0": "ALL",
+  "1": "RUNNING",
+  "2": "SUCCEEDED",
+  "3": "FAILED",
+  "4": "TIMED_OUT",
+};
 
 export interface ViewState {
   mode: "table" | "search" | "detail";
@@ -27,7 +33,14 @@ export interface ViewState {
   screenRow: number;
 }
 
-export const initialViewState: ViewState = { mode: "table", filter: "ALL", search: "", draft: "", lastIndex: 0, screenRow: 0 };
+export const initialViewState: ViewState = {
+  mode: "table",
+  filter: "ALL",
+  search: "",
+  draft: "",
+  lastIndex: 0,
+  screenRow: 0,
+};
 
 export type ViewAction =
   | { type: "move"; delta: number }
@@ -79,7 +92,12 @@ export interface VisibleWindow {
   rows: readonly JobRow[];
 }
 
-export function visibleWindow(state: ViewState, jobs: readonly JobRow[], height: number, current?: JobRow): VisibleWindow {
+export function visibleWindow(
+  state: ViewState,
+  jobs: readonly JobRow[],
+  height: number,
+  current?: JobRow,
+): VisibleWindow {
   const h = Math.max(1, height);
   const selected = selectedIndex(state, jobs, current);
   const maxOffset = Math.max(0, jobs.length - h);
@@ -111,9 +129,24 @@ export function reduceView(state: ViewState, action: ViewAction, view: ViewConte
     case "searchBackspace":
       return { ...state, draft: [...state.draft].slice(0, -1).join("") };
     case "searchApply":
-      return { ...state, mode: "table", search: state.draft.trim(), lastIndex: 0, screenRow: 0, selectedId: undefined } as ViewState;
+      return {
+        ...state,
+        mode: "table",
+        search: state.draft.trim(),
+        lastIndex: 0,
+        screenRow: 0,
+        selectedId: undefined,
+      } as ViewState;
     case "searchCancel":
-      return { ...state, mode: "table", draft: "", search: "", lastIndex: 0, screenRow: 0, selectedId: undefined } as ViewState;
+      return {
+        ...state,
+        mode: "table",
+        draft: "",
+        search: "",
+        lastIndex: 0,
+        screenRow: 0,
+        selectedId: undefined,
+      } as ViewState;
     default:
       break;
   }
@@ -122,7 +155,11 @@ export function reduceView(state: ViewState, action: ViewAction, view: ViewConte
   return moveSelection(state, action, { jobs, height: view.height, ...(current ? { current } : {}) });
 }
 
-function moveSelection(state: ViewState, action: ViewAction, ctx: { jobs: readonly JobRow[]; height: number; current?: JobRow }): ViewState {
+function moveSelection(
+  state: ViewState,
+  action: ViewAction,
+  ctx: { jobs: readonly JobRow[]; height: number; current?: JobRow },
+): ViewState {
   const h = Math.max(1, ctx.height);
   const n = ctx.jobs.length;
   const select = (index: number, screenRow: number): ViewState => {

@@ -56,9 +56,14 @@ export class ActivityFeed {
     await this.reader.queryPage(partitions[0]!, NO_KEYS, { forward: false, limit: 1 });
     const upto = this.opts.clock.now() - this.opts.settleMs;
     const rows: JobRow[] = [];
-    for await (const row of this.reader.newestFirst(partitions, activityWindow(sinceMs, upto), { limit: maxJobs })) rows.push(row);
+    for await (const row of this.reader.newestFirst(partitions, activityWindow(sinceMs, upto), { limit: maxJobs }))
+      rows.push(row);
     this.coveredUpTo = upto;
-    return { rows, itemsRead: this.reader.counts.items - before.items, queries: this.reader.counts.requests - before.requests };
+    return {
+      rows,
+      itemsRead: this.reader.counts.items - before.items,
+      queries: this.reader.counts.requests - before.requests,
+    };
   }
 
   /** Records written since the previous call (or `load`). */
@@ -76,6 +81,10 @@ export class ActivityFeed {
     );
     // Only now: a failed read must be retried over the same range.
     this.coveredUpTo = upto;
-    return { rows: pages.flat(), itemsRead: this.reader.counts.items - before.items, queries: this.reader.counts.requests - before.requests };
+    return {
+      rows: pages.flat(),
+      itemsRead: this.reader.counts.items - before.items,
+      queries: this.reader.counts.requests - before.requests,
+    };
   }
 }

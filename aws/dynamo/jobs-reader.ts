@@ -7,7 +7,16 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { jobKey, type JobStatus } from "../../core/jobs-table.ts";
-import { historyFilter, pageLimit, startedRange, statusPartitions, type HistoryFilters, type ItemFilter, type KeyRange, type Partition } from "../../core/job-queries.ts";
+import {
+  historyFilter,
+  pageLimit,
+  startedRange,
+  statusPartitions,
+  type HistoryFilters,
+  type ItemFilter,
+  type KeyRange,
+  type Partition,
+} from "../../core/job-queries.ts";
 import { readJobItem, type JobRow } from "../../core/job-item.ts";
 
 export type PageKey = Record<string, unknown>;
@@ -49,7 +58,12 @@ export class JobsReader {
 
   async queryPage(p: Partition, range: KeyRange, opts: PageOptions): Promise<Page> {
     const names: Record<string, string> = { "#pk": p.keyName, "#sk": p.sortName, ...(opts.filter?.names ?? {}) };
-    const values: Record<string, unknown> = { ":pk": p.key, ":lo": range.lo, ":hi": range.hi, ...(opts.filter?.values ?? {}) };
+    const values: Record<string, unknown> = {
+      ":pk": p.key,
+      ":lo": range.lo,
+      ":hi": range.hi,
+      ...(opts.filter?.values ?? {}),
+    };
     const res = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -76,7 +90,11 @@ export class JobsReader {
   }
 
   /** Every row of a partition's range, page by page (oldest first unless `forward` is false). */
-  async *partitionRows(p: Partition, range: KeyRange, opts: { forward?: boolean; filter?: ItemFilter; pageSize?: number } = {}): AsyncGenerator<JobRow[]> {
+  async *partitionRows(
+    p: Partition,
+    range: KeyRange,
+    opts: { forward?: boolean; filter?: ItemFilter; pageSize?: number } = {},
+  ): AsyncGenerator<JobRow[]> {
     let start: PageKey | undefined;
     do {
       const page = await this.queryPage(p, range, {
@@ -95,7 +113,11 @@ export class JobsReader {
    * a partition is read only when the merge needs its next row, and each page asks for that
    * partition's share of what is still wanted, so a `limit` costs little more than it returns.
    */
-  async *newestFirst(partitions: Partition[], range: KeyRange, opts: { limit?: number; filter?: ItemFilter } = {}): AsyncGenerator<JobRow> {
+  async *newestFirst(
+    partitions: Partition[],
+    range: KeyRange,
+    opts: { limit?: number; filter?: ItemFilter } = {},
+  ): AsyncGenerator<JobRow> {
     interface Cursor {
       p: Partition;
       buf: JobRow[];
@@ -144,7 +166,9 @@ export class JobsReader {
 
   /** One job, strongly consistent (what the record says right now). */
   async getJob(requestId: string): Promise<JobRow | undefined> {
-    const res = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: jobKey(requestId), ConsistentRead: true }));
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: jobKey(requestId), ConsistentRead: true }),
+    );
     this.counts.requests++;
     if (!res.Item) return undefined;
     this.counts.items++;
@@ -158,7 +182,8 @@ export class JobsReader {
     for (let i = 0; i < unique.length; i += BATCH_GET_MAX) {
       let keys: Record<string, unknown>[] = unique.slice(i, i + BATCH_GET_MAX).map((id) => jobKey(id));
       for (let attempt = 0; keys.length > 0; attempt++) {
-        if (attempt > UNPROCESSED_RETRIES) throw new Error(`DynamoDB left ${keys.length} keys unprocessed after ${UNPROCESSED_RETRIES} retries`);
+        if (attempt > UNPROCESSED_RETRIES)
+          throw new Error(`DynamoDB left ${keys.length} keys unprocessed after ${UNPROCESSED_RETRIES} retries`);
         if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt) * Math.random()));
         const res = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }));
         this.counts.requests++;

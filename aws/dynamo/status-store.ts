@@ -4,7 +4,13 @@
  * — the actions the processor's role grants.
  */
 import { ConditionalCheckFailedException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { JOB_RECORD_FIELDS, JOBS_TABLE, jobKey, type JobRecord } from "../../core/jobs-table.ts";
 import { justAfter, type Position } from "../../core/status/position.ts";
 import type { JobWrite, MarkerItem, PendingItem, StatusStore, StoredJob } from "../../core/status/store.ts";
@@ -37,18 +43,27 @@ export class DynamoStatusStore implements StatusStore {
     for (let i = 0; i < unique.length; i += BATCH_GET_MAX) {
       let keys: Record<string, unknown>[] = unique.slice(i, i + BATCH_GET_MAX).map((id) => jobKey(id));
       for (let attempt = 0; keys.length > 0; attempt++) {
-        if (attempt > UNPROCESSED_RETRIES) throw new Error(`DynamoDB left ${keys.length} keys unprocessed after ${UNPROCESSED_RETRIES} retries`);
+        if (attempt > UNPROCESSED_RETRIES)
+          throw new Error(`DynamoDB left ${keys.length} keys unprocessed after ${UNPROCESSED_RETRIES} retries`);
         if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt) * Math.random());
         const res = await this.doc.send(
           new BatchGetCommand({
             RequestItems: {
-              [this.tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: "#id, #facts, #rev", ExpressionAttributeNames: { "#id": "requestId", "#facts": "facts", "#rev": "rev" } },
+              [this.tableName]: {
+                Keys: keys,
+                ConsistentRead: true,
+                ProjectionExpression: "#id, #facts, #rev",
+                ExpressionAttributeNames: { "#id": "requestId", "#facts": "facts", "#rev": "rev" },
+              },
             },
           }),
         );
         for (const item of res.Responses?.[this.tableName] ?? []) {
           if (typeof item["requestId"] === "string") {
-            out.set(item["requestId"], { facts: (item["facts"] ?? {}) as Record<string, string>, rev: Number(item["rev"] ?? 0) });
+            out.set(item["requestId"], {
+              facts: (item["facts"] ?? {}) as Record<string, string>,
+              rev: Number(item["rev"] ?? 0),
+            });
           }
         }
         keys = (res.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
@@ -103,7 +118,8 @@ export class DynamoStatusStore implements StatusStore {
       this.options.onWrite?.("job");
       return true;
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException || (err as Error).name === "ConditionalCheckFailedException") return false;
+      if (err instanceof ConditionalCheckFailedException || (err as Error).name === "ConditionalCheckFailedException")
+        return false;
       throw err;
     }
   }
@@ -114,7 +130,12 @@ export class DynamoStatusStore implements StatusStore {
         TableName: this.tableName,
         Key: indexKey(stream, PENDING, item.pos),
         UpdateExpression: "SET #effect = if_not_exists(#effect, :effect), #id = :id, #ts = :ts, #exp = :exp",
-        ExpressionAttributeNames: { "#effect": "effect", "#id": "eventId", "#ts": "ts", "#exp": JOBS_TABLE.ttlAttribute },
+        ExpressionAttributeNames: {
+          "#effect": "effect",
+          "#id": "eventId",
+          "#ts": "ts",
+          "#exp": JOBS_TABLE.ttlAttribute,
+        },
         ExpressionAttributeValues: { ":effect": item.effect, ":id": item.id, ":ts": item.ts, ":exp": expiresAt },
       }),
     );
@@ -146,7 +167,12 @@ export class DynamoStatusStore implements StatusStore {
   }
 
   async pendingBetween(stream: string, from: Position | undefined, to: Position): Promise<PendingItem[]> {
-    const items = await this.query(stream, from === undefined ? PENDING : `${PENDING}${justAfter(from)}`, `${PENDING}${to}`, true);
+    const items = await this.query(
+      stream,
+      from === undefined ? PENDING : `${PENDING}${justAfter(from)}`,
+      `${PENDING}${to}`,
+      true,
+    );
     return items.map(toPending).filter((p) => p.pos < to);
   }
 
@@ -173,12 +199,19 @@ export class DynamoStatusStore implements StatusStore {
       this.options.onWrite?.("index");
       return res.Attributes ? toPending(res.Attributes) : undefined;
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException || (err as Error).name === "ConditionalCheckFailedException") return undefined;
+      if (err instanceof ConditionalCheckFailedException || (err as Error).name === "ConditionalCheckFailedException")
+        return undefined;
       throw err;
     }
   }
 
-  private async query(pk: string, lo: string, hi: string, forward: boolean, limit?: number): Promise<Record<string, unknown>[]> {
+  private async query(
+    pk: string,
+    lo: string,
+    hi: string,
+    forward: boolean,
+    limit?: number,
+  ): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -217,7 +250,12 @@ function toPending(item: Record<string, unknown>): PendingItem {
     id: String(item["eventId"]),
     effect: String(item["effect"]),
     ts: Number(item["ts"]),
-    claimants: claimants instanceof Set ? [...(claimants as Set<string>)] : Array.isArray(claimants) ? (claimants as string[]) : [],
+    claimants:
+      claimants instanceof Set
+        ? [...(claimants as Set<string>)]
+        : Array.isArray(claimants)
+          ? (claimants as string[])
+          : [],
   };
 }
 

@@ -19,7 +19,13 @@ export async function* filterLogEvents(
   );
   for await (const page of pages) {
     for (const e of page.events ?? []) {
-      if (e.eventId === undefined || e.timestamp === undefined || e.message === undefined || e.logStreamName === undefined) continue;
+      if (
+        e.eventId === undefined ||
+        e.timestamp === undefined ||
+        e.message === undefined ||
+        e.logStreamName === undefined
+      )
+        continue;
       yield { id: e.eventId, timestamp: e.timestamp, message: e.message, logStream: e.logStreamName };
     }
   }

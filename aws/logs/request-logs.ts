@@ -58,7 +58,10 @@ export async function findRequestLogs(client: CloudWatchLogsClient, q: RequestLo
     searched = { startTime: started - INIT_MARGIN_MS, endTime: end + TAIL_MARGIN_MS };
   } else {
     searched = Number.isFinite(started)
-      ? { startTime: started - RETRY_LOOKBACK_MS, endTime: (Number.isFinite(ended) ? ended : q.untilMs) + TAIL_MARGIN_MS }
+      ? {
+          startTime: started - RETRY_LOOKBACK_MS,
+          endTime: (Number.isFinite(ended) ? ended : q.untilMs) + TAIL_MARGIN_MS,
+        }
       : { startTime: q.sinceMs, endTime: q.untilMs };
     spans = new Map();
     for await (const e of searchEvents(client, q.logGroup, q.requestId, searched)) {
@@ -73,17 +76,40 @@ export async function findRequestLogs(client: CloudWatchLogsClient, q: RequestLo
   const lines: RequestLogLine[] = [];
   for (const [logStream, span] of spans) {
     const events: SourceEvent[] = [];
-    const range = { logGroup: q.logGroup, startTime: span.first - INIT_MARGIN_MS, endTime: span.last + TAIL_MARGIN_MS, logStreamNames: [logStream] };
+    const range = {
+      logGroup: q.logGroup,
+      startTime: span.first - INIT_MARGIN_MS,
+      endTime: span.last + TAIL_MARGIN_MS,
+      logStreamNames: [logStream],
+    };
     for await (const e of filterLogEvents(client, range)) events.push(e);
     for (const x of extractRequestLines(events, q.requestId)) {
-      lines.push({ timestamp: x.event.timestamp, logStream, eventId: x.event.id, reason: x.reason, message: x.event.message });
+      lines.push({
+        timestamp: x.event.timestamp,
+        logStream,
+        eventId: x.event.id,
+        reason: x.reason,
+        message: x.event.message,
+      });
     }
   }
-  lines.sort((a, b) => a.timestamp - b.timestamp || (a.logStream < b.logStream ? -1 : a.logStream > b.logStream ? 1 : 0));
+  lines.sort(
+    (a, b) => a.timestamp - b.timestamp || (a.logStream < b.logStream ? -1 : a.logStream > b.logStream ? 1 : 0),
+  );
   return { lines, streams: [...new Set(lines.map((l) => l.logStream))], searched };
 }
 
 /** Events naming the request id anywhere in the group (a quoted term: ids contain dashes). */
-function searchEvents(client: CloudWatchLogsClient, logGroup: string, requestId: string, range: { startTime: number; endTime: number }): AsyncGenerator<SourceEvent> {
-  return filterLogEvents(client, { logGroup, startTime: range.startTime, endTime: range.endTime, filterPattern: `"${requestId}"` });
+function searchEvents(
+  client: CloudWatchLogsClient,
+  logGroup: string,
+  requestId: string,
+  range: { startTime: number; endTime: number },
+): AsyncGenerator<SourceEvent> {
+  return filterLogEvents(client, {
+    logGroup,
+    startTime: range.startTime,
+    endTime: range.endTime,
+    filterPattern: `"${requestId}"`,
+  });
 }

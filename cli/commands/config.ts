@@ -14,7 +14,12 @@ export function registerConfig(program: Command): void {
         process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
         return;
       }
-      const rows = describeConfig(config).map((r) => [r.key, JSON.stringify(r.value) ?? "(unset)", r.env, r.description]);
+      const rows = describeConfig(config).map((r) => [
+        r.key,
+        JSON.stringify(r.value) ?? "(unset)",
+        r.env,
+        r.description,
+      ]);
       process.stdout.write(`${formatTable(["SETTING", "VALUE", "ENVIRONMENT", "MEANING"], rows)}\n`);
     });
 }

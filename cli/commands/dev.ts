@@ -38,11 +38,20 @@ interface DevOptions {
 export function registerDev(program: Command): void {
   program
     .command("dev")
-    .description("run the whole pipeline on this machine: S3, DynamoDB, Lambda, CloudWatch Logs and the failure queues (SQS), locally (Ctrl-C stops)")
+    .description(
+      "run the whole pipeline on this machine: S3, DynamoDB, Lambda, CloudWatch Logs and the failure queues (SQS), locally (Ctrl-C stops)",
+    )
     .option("--demo", "upload the bundled demo inputs and open the live view (what npm start runs)")
     .option("--no-view", "with --demo: print job changes as lines instead of opening the live view")
-    .option("--state-dir <dir>", "where data is kept across runs (local.json, tables, objects, logs, queues)", LOCAL_STATE_DIR)
-    .option("--ephemeral", "keep the data in a temporary folder, removed on exit (local.json still goes to --state-dir)")
+    .option(
+      "--state-dir <dir>",
+      "where data is kept across runs (local.json, tables, objects, logs, queues)",
+      LOCAL_STATE_DIR,
+    )
+    .option(
+      "--ephemeral",
+      "keep the data in a temporary folder, removed on exit (local.json still goes to --state-dir)",
+    )
     .option("--s3-port <port>", "S3 port (default: any free port)")
     .option("--dynamodb-port <port>", "DynamoDB port (default: any free port)")
     .option("--logs-port <port>", "CloudWatch Logs port (default: any free port)")
@@ -61,13 +70,15 @@ function port(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   // Digits only: Number() would also take "", " 80" and "0x50".
   const n = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
-  if (!(n >= 0 && n <= 65535)) throw new UsageError(`${flag} must be a port number from 0 to 65535, got ${JSON.stringify(value)}`);
+  if (!(n >= 0 && n <= 65535))
+    throw new UsageError(`${flag} must be a port number from 0 to 65535, got ${JSON.stringify(value)}`);
   return n;
 }
 
 async function runDev(opts: DevOptions): Promise<void> {
   const grace = Number(opts.stopGrace);
-  if (!Number.isFinite(grace) || grace < 0) throw new UsageError(`--stop-grace must be a number of seconds, got ${JSON.stringify(opts.stopGrace)}`);
+  if (!Number.isFinite(grace) || grace < 0)
+    throw new UsageError(`--stop-grace must be a number of seconds, got ${JSON.stringify(opts.stopGrace)}`);
   const ports: Partial<Record<Service, number>> = {};
   for (const [service, value, flag] of [
     ["s3", opts.s3Port, "--s3-port"],
@@ -79,7 +90,12 @@ async function runDev(opts: DevOptions): Promise<void> {
     if (p !== undefined) ports[service] = p;
   }
   const out = new DevOutput(process.stdout, opts);
-  const interactiveView = opts.demo === true && opts.view && opts.json !== true && process.stdout.isTTY === true && process.stdin.isTTY === true;
+  const interactiveView =
+    opts.demo === true &&
+    opts.view &&
+    opts.json !== true &&
+    process.stdout.isTTY === true &&
+    process.stdin.isTTY === true;
 
   // Signals are ours from the start: a Ctrl-C while the cloud starts lets it finish starting and
   // then stops it cleanly, instead of killing the process with servers and folders half made.
@@ -117,7 +133,10 @@ async function runDev(opts: DevOptions): Promise<void> {
     } catch (err) {
       if (err instanceof LocalCloudError) throw new CliError(err.message, EXIT.failure);
       // Only a port given on the command line can be taken (the defaults pick a free one).
-      if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") throw new UsageError(`a port is already in use (${(err as Error).message}); choose others with --s3-port, --dynamodb-port, --logs-port, --sqs-port or leave them free`);
+      if ((err as NodeJS.ErrnoException).code === "EADDRINUSE")
+        throw new UsageError(
+          `a port is already in use (${(err as Error).message}); choose others with --s3-port, --dynamodb-port, --logs-port, --sqs-port or leave them free`,
+        );
       throw err;
     }
     out.banner(cloud, opts.ephemeral === true);
@@ -139,7 +158,13 @@ async function runDev(opts: DevOptions): Promise<void> {
 }
 
 /** Until Ctrl-C (or the live view is quit): the demo's uploads and view, or just serving. */
-async function serve(cloud: LocalCloud, opts: DevOptions, out: DevOutput, interactiveView: boolean, signal: AbortSignal): Promise<void> {
+async function serve(
+  cloud: LocalCloud,
+  opts: DevOptions,
+  out: DevOutput,
+  interactiveView: boolean,
+  signal: AbortSignal,
+): Promise<void> {
   if (signal.aborted) return; // interrupted while starting
   if (!opts.demo) {
     out.info("ready; Ctrl-C stops.");
@@ -148,7 +173,10 @@ async function serve(cloud: LocalCloud, opts: DevOptions, out: DevOutput, intera
   }
   const uploads = await uploadDemoInputs(cloud);
   out.uploads(uploads);
-  const target = targetFromLocalEndpoints(cloud.endpoints, path.relative(process.cwd(), cloud.endpointsFile) || cloud.endpointsFile);
+  const target = targetFromLocalEndpoints(
+    cloud.endpoints,
+    path.relative(process.cwd(), cloud.endpointsFile) || cloud.endpointsFile,
+  );
   if (interactiveView) {
     out.muted = true; // the view owns the screen
     await runWatch({ target, interactive: true, signal });
@@ -161,7 +189,9 @@ async function serve(cloud: LocalCloud, opts: DevOptions, out: DevOutput, intera
 }
 
 function aborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
+  return new Promise((resolve) =>
+    signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true }),
+  );
 }
 
 /** What `aligner dev` prints: text for people, or JSON lines with --json. */
@@ -193,7 +223,14 @@ class DevOutput {
   banner(cloud: LocalCloud, ephemeral: boolean): void {
     const e = cloud.endpoints;
     if (this.opts.json) {
-      this.json({ type: "ready", stateDir: cloud.stateDir, endpointsFile: cloud.endpointsFile, ephemeral, mafft: cloud.mafftSource, ...e });
+      this.json({
+        type: "ready",
+        stateDir: cloud.stateDir,
+        endpointsFile: cloud.endpointsFile,
+        ephemeral,
+        mafft: cloud.mafftSource,
+        ...e,
+      });
       return;
     }
     const r = e.resources;
@@ -203,15 +240,27 @@ class DevOutput {
       ["DynamoDB", `${e.endpoints.dynamodb}  table ${r.jobsTable}`],
       ["CloudWatch Logs", `${e.endpoints.logs}  groups ${r.alignerLogGroup}, ${r.logProcessorLogGroup}`],
       ["SQS", `${e.endpoints.sqs}  on-failure queues ${Object.values(e.failureQueues).join(", ")}`],
-      ["Lambda", `${r.alignerFunction} (${cloud.config.aligner.memoryMb} MB, ${cloud.config.aligner.timeoutSeconds} s), ${r.logProcessorFunction} (${cloud.config.processor.memoryMb} MB, ${cloud.config.processor.timeoutSeconds} s)`],
+      [
+        "Lambda",
+        `${r.alignerFunction} (${cloud.config.aligner.memoryMb} MB, ${cloud.config.aligner.timeoutSeconds} s), ${r.logProcessorFunction} (${cloud.config.processor.memoryMb} MB, ${cloud.config.processor.timeoutSeconds} s)`,
+      ],
       ["credentials", `${e.credentials.accessKeyId} / ${e.credentials.secretAccessKey}, region ${e.region}`],
       ["MAFFT", cloud.mafftSource],
-      ["state", `${state}${ephemeral ? " (temporary, removed on exit)" : ""}; endpoints in ${path.relative(process.cwd(), cloud.endpointsFile) || cloud.endpointsFile}`],
+      [
+        "state",
+        `${state}${ephemeral ? " (temporary, removed on exit)" : ""}; endpoints in ${path.relative(process.cwd(), cloud.endpointsFile) || cloud.endpointsFile}`,
+      ],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
     this.write(paint("bold", `lambda-aligner local cloud (pid ${e.pid})`, this.color));
     for (const [k, v] of rows) this.write(`  ${k.padEnd(width)}  ${v}`);
-    this.write(paint("dim", "  other commands: aligner submit --local FILE --wait · aligner watch --local · aligner failures --local", this.color));
+    this.write(
+      paint(
+        "dim",
+        "  other commands: aligner submit --local FILE --wait · aligner watch --local · aligner failures --local",
+        this.color,
+      ),
+    );
   }
 
   uploads(list: DemoUpload[]): void {
@@ -244,16 +293,30 @@ class DevOutput {
           ? paint("green", "ok", this.color)
           : r.outcome.kind === "interrupted"
             ? paint("yellow", "interrupted by the stop (runs again at the next start)", this.color)
-            : paint("red", `${r.outcome.kind === "timeout" ? "timed out" : "error"} ${r.outcome.error.errorType}`, this.color);
+            : paint(
+                "red",
+                `${r.outcome.kind === "timeout" ? "timed out" : "error"} ${r.outcome.error.errorType}`,
+                this.color,
+              );
         const start = r.coldStart ? `cold (init ${Math.round(r.initDurationMs ?? 0)} ms)` : "warm";
-        this.write(`${time}  ${fn(e.function)} ${r.requestId} attempt ${r.attempt}: ${outcome}  ${Math.round(r.durationMs)} ms  ${start}  ${r.maxMemoryUsedMb} MB max`);
+        this.write(
+          `${time}  ${fn(e.function)} ${r.requestId} attempt ${r.attempt}: ${outcome}  ${Math.round(r.durationMs)} ms  ${start}  ${r.maxMemoryUsedMb} MB max`,
+        );
         return;
       }
       case "retry":
-        this.write(`${time}  ${fn(e.function)} ${e.requestId}: retry (attempt ${e.attempt}) in ${(e.delayMs / 1000).toFixed(1)} s`);
+        this.write(
+          `${time}  ${fn(e.function)} ${e.requestId}: retry (attempt ${e.attempt}) in ${(e.delayMs / 1000).toFixed(1)} s`,
+        );
         return;
       case "failure":
-        this.write(paint("yellow", `${time}  ${fn(e.function)} ${e.requestId}: ${e.condition} after ${e.attempts} attempt(s) → on-failure destination (aligner failures --local)`, this.color));
+        this.write(
+          paint(
+            "yellow",
+            `${time}  ${fn(e.function)} ${e.requestId}: ${e.condition} after ${e.attempts} attempt(s) → on-failure destination (aligner failures --local)`,
+            this.color,
+          ),
+        );
     }
   }
 
@@ -273,5 +336,13 @@ class DevOutput {
 function flatten(e: CloudEvent): Record<string, unknown> {
   if (e.type !== "invocation") return { ...e };
   const { outcome, ...rest } = e.record;
-  return { type: e.type, function: e.function, ...rest, ok: outcome.ok, ...(outcome.ok ? {} : { failure: outcome.kind, errorType: outcome.error.errorType, errorMessage: outcome.error.errorMessage }) };
+  return {
+    type: e.type,
+    function: e.function,
+    ...rest,
+    ok: outcome.ok,
+    ...(outcome.ok
+      ? {}
+      : { failure: outcome.kind, errorType: outcome.error.errorType, errorMessage: outcome.error.errorMessage }),
+  };
 }

@@ -19,7 +19,14 @@
 import type { Command } from "commander";
 import path from "node:path";
 import { existsSync } from "node:fs";
-import { DeleteMessageCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
+import {
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
 import { resolveConfig } from "../../core/config.ts";
 import { LOCAL_STATE_DIR } from "../../core/local-endpoints.ts";
 import { decodeAwslogsData, PayloadError } from "../../core/logs/payload.ts";
@@ -32,7 +39,14 @@ import { clientsFor } from "../../aws/target-clients.ts";
 import { withAws } from "../aws-call.ts";
 import { UsageError } from "../errors.ts";
 import { colorEnabled, formatTable, paint } from "../../tui/terminal-text.ts";
-import { addTargetOptions, announceTarget, findLocalEndpointsFile, readLocalEndpointsFile, resolveTarget, type TargetFlags } from "../target.ts";
+import {
+  addTargetOptions,
+  announceTarget,
+  findLocalEndpointsFile,
+  readLocalEndpointsFile,
+  resolveTarget,
+  type TargetFlags,
+} from "../target.ts";
 
 interface FailuresOptions extends TargetFlags {
   function: string;
@@ -56,7 +70,8 @@ const WAIT_SECONDS = 1;
 /** With --delete: how long the received messages stay hidden while they are listed and deleted. */
 const DELETE_VISIBILITY_SECONDS = 60;
 
-const SAMPLE_NOTE = "SQS answers each receive from a sample of the queue, so on a very large queue this list may be incomplete";
+const SAMPLE_NOTE =
+  "SQS answers each receive from a sample of the queue, so on a very large queue this list may be incomplete";
 
 interface Row {
   fn: FunctionId;
@@ -77,12 +92,19 @@ interface QueueReport {
 }
 
 export function registerFailures(program: Command): void {
-  const cmd = program.command("failures").description("events the functions gave up on after their retries (the on-failure SQS queues), read without removing them");
+  const cmd = program
+    .command("failures")
+    .description(
+      "events the functions gave up on after their retries (the on-failure SQS queues), read without removing them",
+    );
   addTargetOptions(cmd)
     .option("--function <name>", "aligner, log-processor or all", "all")
     .option("--json", "one JSON object per line: the record Lambda sends to a destination, plus the function")
     .option("--limit <n>", "show at most the newest N of those read (0 = all)", "50")
-    .option("--delete", `delete the listed messages from the queues (they are hidden from other readers for ${DELETE_VISIBILITY_SECONDS} s while listed)`)
+    .option(
+      "--delete",
+      `delete the listed messages from the queues (they are hidden from other readers for ${DELETE_VISIBILITY_SECONDS} s while listed)`,
+    )
     .addHelpText(
       "after",
       `
@@ -105,29 +127,42 @@ Examples:
 
 async function runFailures(opts: FailuresOptions): Promise<void> {
   const fns = FUNCTION_CHOICES[opts.function];
-  if (!fns) throw new UsageError(`--function must be aligner, log-processor or all, got ${JSON.stringify(opts.function)}`);
+  if (!fns)
+    throw new UsageError(`--function must be aligner, log-processor or all, got ${JSON.stringify(opts.function)}`);
   const limit = Number(opts.limit);
-  if (!/^\d+$/.test(opts.limit) || !Number.isSafeInteger(limit)) throw new UsageError(`--limit must be a whole number, got ${JSON.stringify(opts.limit)}`);
+  if (!/^\d+$/.test(opts.limit) || !Number.isSafeInteger(limit))
+    throw new UsageError(`--limit must be a whole number, got ${JSON.stringify(opts.limit)}`);
   if (opts.local && opts.outputs) throw new TargetError("--local and --outputs name two different targets; choose one");
 
   const stopped = opts.local ? stoppedLocalStore() : undefined;
   if (stopped) {
-    if (opts.delete) throw new UsageError(`--delete deletes through SQS, which the local cloud serves only while it runs; start it with aligner dev`);
-    process.stderr.write(`${paint("dim", `the local cloud is not running: reading its failure store ${stopped.shown} directly`, colorEnabled(process.stderr))}\n`);
+    if (opts.delete)
+      throw new UsageError(
+        `--delete deletes through SQS, which the local cloud serves only while it runs; start it with aligner dev`,
+      );
+    process.stderr.write(
+      `${paint("dim", `the local cloud is not running: reading its failure store ${stopped.shown} directly`, colorEnabled(process.stderr))}\n`,
+    );
     const rows: Row[] = [];
-    for (const fn of fns) for (const record of readFailures(failureFile(stopped.dir, stopped.queues[fn]))) rows.push({ fn, record });
+    for (const fn of fns)
+      for (const record of readFailures(failureFile(stopped.dir, stopped.queues[fn]))) rows.push({ fn, record });
     print(newest(rows, limit), opts, `no failed events (${stopped.shown})`);
     return;
   }
 
   const target = resolveTarget(opts);
-  const refs = { aligner: requireResolved(target, FAILURE_QUEUE_RESOURCE.aligner), logProcessor: requireResolved(target, FAILURE_QUEUE_RESOURCE.logProcessor) };
+  const refs = {
+    aligner: requireResolved(target, FAILURE_QUEUE_RESOURCE.aligner),
+    logProcessor: requireResolved(target, FAILURE_QUEUE_RESOURCE.logProcessor),
+  };
   announceTarget(target);
   const clients = clientsFor(target);
   try {
     const sqs = clients.sqs();
     const queues = fns.map((fn) => refs[fn].name).join(" and ");
-    const read = await withAws(target, `reading the failure queue${fns.length > 1 ? "s" : ""} ${queues}`, () => Promise.all(fns.map((fn) => peek(sqs, fn, refs[fn], opts.delete === true))));
+    const read = await withAws(target, `reading the failure queue${fns.length > 1 ? "s" : ""} ${queues}`, () =>
+      Promise.all(fns.map((fn) => peek(sqs, fn, refs[fn], opts.delete === true))),
+    );
     const rows = newest(
       read.flatMap((r) => r.rows),
       limit,
@@ -141,10 +176,13 @@ async function runFailures(opts: FailuresOptions): Promise<void> {
     notes.push(SAMPLE_NOTE);
     if (opts.delete) {
       const deleted = await withAws(target, "deleting the listed messages", async () => {
-        for (const row of rows) await sqs.send(new DeleteMessageCommand({ QueueUrl: row.queueUrl!, ReceiptHandle: row.receiptHandle! }));
+        for (const row of rows)
+          await sqs.send(new DeleteMessageCommand({ QueueUrl: row.queueUrl!, ReceiptHandle: row.receiptHandle! }));
         return rows.length;
       });
-      notes.push(`deleted ${deleted} message(s)${deleted < read.reduce((n, r) => n + r.rows.length, 0) ? "; the others read come back after the visibility timeout" : ""}`);
+      notes.push(
+        `deleted ${deleted} message(s)${deleted < read.reduce((n, r) => n + r.rows.length, 0) ? "; the others read come back after the visibility timeout" : ""}`,
+      );
     }
     // Notes go with the table; with --json, stdout holds the records alone.
     const out = opts.json ? process.stderr : process.stdout;
@@ -172,9 +210,22 @@ function stoppedLocalStore(): { dir: string; shown: string; queues: Record<Funct
 }
 
 /** A read-only look at one queue (or, with `remove`, a receive that hides what it read for the deletion). */
-async function peek(sqs: SQSClient, fn: FunctionId, ref: ResolvedResource, remove: boolean): Promise<{ rows: Row[]; report: Omit<QueueReport, "listed"> }> {
+async function peek(
+  sqs: SQSClient,
+  fn: FunctionId,
+  ref: ResolvedResource,
+  remove: boolean,
+): Promise<{ rows: Row[]; report: Omit<QueueReport, "listed"> }> {
   const queueUrl = ref.url ?? (await sqs.send(new GetQueueUrlCommand({ QueueName: ref.name }))).QueueUrl!;
-  const attrs = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }))).Attributes ?? {};
+  const attrs =
+    (
+      await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        }),
+      )
+    ).Attributes ?? {};
   const approximate = Number(attrs.ApproximateNumberOfMessages ?? 0);
   const inFlight = Number(attrs.ApproximateNumberOfMessagesNotVisible ?? 0);
   const seen = new Map<string, Message>();
@@ -214,7 +265,9 @@ function destinationRecordOf(body: string | undefined): DestinationRecord | unde
   if (body === undefined) return undefined;
   try {
     const v = JSON.parse(body) as Partial<DestinationRecord> | null;
-    return typeof v?.requestContext?.requestId === "string" && typeof v.timestamp === "string" ? (v as DestinationRecord) : undefined;
+    return typeof v?.requestContext?.requestId === "string" && typeof v.timestamp === "string"
+      ? (v as DestinationRecord)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -222,7 +275,9 @@ function destinationRecordOf(body: string | undefined): DestinationRecord | unde
 
 /** Oldest first, the newest `limit` of them (0 = all). */
 function newest(rows: Row[], limit: number): Row[] {
-  const sorted = [...rows].sort((a, b) => (a.record.timestamp < b.record.timestamp ? -1 : a.record.timestamp > b.record.timestamp ? 1 : 0));
+  const sorted = [...rows].sort((a, b) =>
+    a.record.timestamp < b.record.timestamp ? -1 : a.record.timestamp > b.record.timestamp ? 1 : 0,
+  );
   return limit > 0 ? sorted.slice(-limit) : sorted;
 }
 
@@ -271,7 +326,9 @@ function renderTable(rows: Row[]): string {
       paint("yellow", record.requestContext.condition),
       String(record.requestContext.approximateInvokeCount),
       describePayload(fn, record.requestPayload),
-      record.responsePayload ? `${record.responsePayload.errorType}: ${record.responsePayload.errorMessage}`.slice(0, 160) : "-",
+      record.responsePayload
+        ? `${record.responsePayload.errorType}: ${record.responsePayload.errorMessage}`.slice(0, 160)
+        : "-",
     ]),
   );
 }

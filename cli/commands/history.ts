@@ -29,9 +29,15 @@ export const DEFAULT_HISTORY_LIMIT = 100;
 
 export function parseStatuses(text: string | undefined): JobStatus[] | undefined {
   if (text === undefined) return undefined;
-  const wanted = text.split(",").map((s) => s.trim().toUpperCase().replace(/-/g, "_")).filter(Boolean);
+  const wanted = text
+    .split(",")
+    .map((s) => s.trim().toUpperCase().replace(/-/g, "_"))
+    .filter(Boolean);
   const bad = wanted.filter((s) => !(JOB_STATUSES as readonly string[]).includes(s));
-  if (bad.length || wanted.length === 0) throw new UsageError(`--status must be one or more of ${JOB_STATUSES.join(", ")} (comma-separated), got ${JSON.stringify(text)}`);
+  if (bad.length || wanted.length === 0)
+    throw new UsageError(
+      `--status must be one or more of ${JOB_STATUSES.join(", ")} (comma-separated), got ${JSON.stringify(text)}`,
+    );
   return [...new Set(wanted)] as JobStatus[];
 }
 
@@ -48,7 +54,10 @@ export function registerHistory(program: Command): void {
     .option("--json", "one JSON object per job and line")
     .option("--csv", "CSV with a header line");
   addTargetOptions(cmd)
-    .addHelpText("after", "\nExamples:\n  aligner history --status FAILED --since 7d\n  aligner history --input runs/2026-11/ --limit 0 --csv > jobs.csv\n  aligner history --local --cold --json")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  aligner history --status FAILED --since 7d\n  aligner history --input runs/2026-11/ --limit 0 --csv > jobs.csv\n  aligner history --local --cold --json",
+    )
     .action(async (opts: HistoryOptions) => {
       if (opts.json && opts.csv) throw new UsageError("--json and --csv are two output formats; choose one");
       const statuses = parseStatuses(opts.status);
@@ -61,7 +70,10 @@ export function registerHistory(program: Command): void {
             ...(statuses ? { statuses } : {}),
             sinceMs,
             untilMs,
-            filters: { ...(opts.input !== undefined ? { inputPrefix: opts.input } : {}), ...(opts.cold ? { cold: true } : {}) },
+            filters: {
+              ...(opts.input !== undefined ? { inputPrefix: opts.input } : {}),
+              ...(opts.cold ? { cold: true } : {}),
+            },
             ...(opts.limit > 0 ? { limit: opts.limit } : {}),
           });
           let count = 0;
@@ -75,10 +87,16 @@ export function registerHistory(program: Command): void {
             else records.push(row.record);
           }
           if (!opts.json && !opts.csv) {
-            out.write(records.length ? `${jobsTable(records, { color: colorEnabled(out), nowMs: Date.now() })}\n` : `no jobs started between ${new Date(sinceMs).toISOString()} and ${new Date(untilMs).toISOString()} match\n`);
+            out.write(
+              records.length
+                ? `${jobsTable(records, { color: colorEnabled(out), nowMs: Date.now() })}\n`
+                : `no jobs started between ${new Date(sinceMs).toISOString()} and ${new Date(untilMs).toISOString()} match\n`,
+            );
           }
           const more = opts.limit > 0 && count === opts.limit ? ` (the first ${opts.limit}; --limit 0 for all)` : "";
-          process.stderr.write(`${count} job${count === 1 ? "" : "s"}${more} · ${reader.counts.items} item${reader.counts.items === 1 ? "" : "s"} read in ${reader.counts.requests} quer${reader.counts.requests === 1 ? "y" : "ies"}\n`);
+          process.stderr.write(
+            `${count} job${count === 1 ? "" : "s"}${more} · ${reader.counts.items} item${reader.counts.items === 1 ? "" : "s"} read in ${reader.counts.requests} quer${reader.counts.requests === 1 ? "y" : "ies"}\n`,
+          );
         });
       } finally {
         clients.destroy();

@@ -35,14 +35,24 @@ export function registerLogs(program: Command): void {
     .description("print one request's log lines (only its own, even in a shared warm stream) and its final status")
     .argument("<request-id>", "the Lambda request id (as in aligner history or watch)")
     .option("--follow", "keep printing new lines until the request ends")
-    .option("--since <when>", "when the job has no record yet: search the log group back to here (30m, 24h, 7d or ISO)", "24h")
+    .option(
+      "--since <when>",
+      "when the job has no record yet: search the log group back to here (30m, 24h, 7d or ISO)",
+      "24h",
+    )
     .option("--interval <ms>", "with --follow: read again this often (ms)", intOption(100, 60_000), 1000)
     .option("--raw", "print structured (JSON) lines exactly as logged, not as `LEVEL message fields`")
     .option("--json", "one JSON object per line ({type: line|status, ...})");
   addTargetOptions(cmd)
-    .addHelpText("after", "\nExamples:\n  aligner logs 3f1c9a2e-5b7d-4e8f-9a0b-1c2d3e4f5a6b\n  aligner logs --local --follow 3f1c9a2e-5b7d-4e8f-9a0b-1c2d3e4f5a6b")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  aligner logs 3f1c9a2e-5b7d-4e8f-9a0b-1c2d3e4f5a6b\n  aligner logs --local --follow 3f1c9a2e-5b7d-4e8f-9a0b-1c2d3e4f5a6b",
+    )
     .action(async (requestId: string, opts: LogsOptions) => {
-      if (!REQUEST_ID.test(requestId)) throw new UsageError(`${JSON.stringify(requestId)} is not a Lambda request id (a UUID such as 3f1c9a2e-5b7d-4e8f-9a0b-1c2d3e4f5a6b)`);
+      if (!REQUEST_ID.test(requestId))
+        throw new UsageError(
+          `${JSON.stringify(requestId)} is not a Lambda request id (a UUID such as 3f1c9a2e-5b7d-4e8f-9a0b-1c2d3e4f5a6b)`,
+        );
       const id = requestId.toLowerCase();
       const sinceMs = parseTimeSpec(opts.since, Date.now(), "--since");
       const { target, table, clients, reader } = openJobsTable(opts);
@@ -70,7 +80,13 @@ export function registerLogs(program: Command): void {
           const logGroup = row?.record.logGroup ?? requireResource(target, "alignerLogGroup");
           const now = Date.now();
           const found = await withAws(target, `reading the log group ${logGroup}`, () =>
-            findRequestLogs(clients.logs(), { logGroup, requestId: id, ...(row ? { record: row.record } : {}), sinceMs, untilMs: now }),
+            findRequestLogs(clients.logs(), {
+              logGroup,
+              requestId: id,
+              ...(row ? { record: row.record } : {}),
+              sinceMs,
+              untilMs: now,
+            }),
           );
           print(found.lines);
           const ended = row !== undefined && (TERMINAL_STATUSES as readonly string[]).includes(row.record.status);
@@ -89,8 +105,14 @@ export function registerLogs(program: Command): void {
           }
           await new Promise((r) => setTimeout(r, opts.interval));
         }
-        if (opts.json) process.stdout.write(`${JSON.stringify({ type: "status", ...(row ? { record: row.record } : { record: null }) })}\n`);
-        else process.stdout.write(`${row ? statusSummary(row.record, color) : paint("yellow", "status: no record in the jobs table (yet); the lines above are all the log group holds", color)}\n`);
+        if (opts.json)
+          process.stdout.write(
+            `${JSON.stringify({ type: "status", ...(row ? { record: row.record } : { record: null }) })}\n`,
+          );
+        else
+          process.stdout.write(
+            `${row ? statusSummary(row.record, color) : paint("yellow", "status: no record in the jobs table (yet); the lines above are all the log group holds", color)}\n`,
+          );
       } finally {
         clients.destroy();
       }
@@ -117,4 +139,3 @@ export function statusSummary(r: JobRecord, color: boolean): string {
   if (r.outputBucket && r.outputKey) lines.push(`output: s3://${r.outputBucket}/${r.outputKey}`);
   return lines.join("\n");
 }
-

@@ -16,7 +16,10 @@ export function registerParse(program: Command): void {
   program
     .command("parse")
     .description("rebuild per-request status from log files, offline (the log processor's own path, in memory)")
-    .argument("[files...]", "subscription payloads (base64-gzip, decoded JSON or Lambda event), FilterLogEvents/GetLogEvents responses, or plain text (one event per line); - for stdin")
+    .argument(
+      "[files...]",
+      "subscription payloads (base64-gzip, decoded JSON or Lambda event), FilterLogEvents/GetLogEvents responses, or plain text (one event per line); - for stdin",
+    )
     .option("--json", "one JSON object per request and line, sorted by startedAt then requestId")
     .addHelpText(
       "after",
@@ -31,12 +34,19 @@ export function registerParse(program: Command): void {
           await offline.apply(readLogInput(content, file === "-" ? "stdin" : file));
         } catch (err) {
           bad++;
-          const reason = err instanceof InputError ? err.message : (err as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist" : (err as Error).message;
+          const reason =
+            err instanceof InputError
+              ? err.message
+              : (err as NodeJS.ErrnoException).code === "ENOENT"
+                ? "does not exist"
+                : (err as Error).message;
           process.stderr.write(`aligner: ${file}: ${reason}\n`);
         }
       }
       const records = offline.records();
-      process.stdout.write(opts.json ? records.map((r) => `${JSON.stringify(parseOutput(r))}\n`).join("") : `${renderTable(records)}\n`);
+      process.stdout.write(
+        opts.json ? records.map((r) => `${JSON.stringify(parseOutput(r))}\n`).join("") : `${renderTable(records)}\n`,
+      );
       if (bad > 0) throw new CliError(`${bad} of ${files.length || 1} input(s) could not be read`, EXIT.usage);
     });
 }
@@ -62,7 +72,10 @@ function renderTable(records: JobRecord[]): string {
     String(r.attempts),
     r.errorType ? `${r.errorType}${r.errorMessage ? `: ${r.errorMessage}` : ""}` : "",
   ]);
-  return formatTable(["REQUEST ID", "STATUS", "START", "STARTED", "DURATION", "BILLED", "MEMORY", "ATTEMPTS", "ERROR"], rows);
+  return formatTable(
+    ["REQUEST ID", "STATUS", "START", "STARTED", "DURATION", "BILLED", "MEMORY", "ATTEMPTS", "ERROR"],
+    rows,
+  );
 }
 
 async function readStdin(): Promise<string> {

@@ -24,12 +24,17 @@ interface ReconcileOptions extends TargetFlags {
 export function registerReconcile(program: Command): void {
   const cmd = program
     .command("reconcile")
-    .description("rebuild job records from the aligner's log group (what lost log deliveries left out); safe to run again")
+    .description(
+      "rebuild job records from the aligner's log group (what lost log deliveries left out); safe to run again",
+    )
     .requiredOption("--since <when>", "read log events from here: a span back from now (30m, 6h, 2d) or an ISO time")
     .option("--until <when>", "up to here (default: now)")
     .option("--json", "the report as one JSON object");
   addTargetOptions(cmd)
-    .addHelpText("after", "\nExamples:\n  aligner reconcile --since 6h\n  aligner reconcile --since 2026-11-24T00:00:00Z --until 2026-11-24T12:00:00Z --json")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  aligner reconcile --since 6h\n  aligner reconcile --since 2026-11-24T00:00:00Z --until 2026-11-24T12:00:00Z --json",
+    )
     .action(async (opts: ReconcileOptions) => {
       const { sinceMs, untilMs } = parseTimeRange(opts.since, opts.until, Date.now());
       const target = resolveTarget(opts);
@@ -41,16 +46,23 @@ export function registerReconcile(program: Command): void {
       const progress = process.stderr.isTTY === true;
       try {
         const report = await withAws(target, `reconciling ${logGroup} into ${table}`, () =>
-          reconcile(filterLogEvents(clients.logs(), { logGroup, startTime: sinceMs, endTime: untilMs }), new DynamoStatusStore(clients.dynamo(), table), {
-            logGroup,
-            recordTtlDays: config.recordTtlDays,
-            writeConcurrency: config.processor.writeConcurrency,
-            onProgress: (p) => {
-              if (!progress) return;
-              const line = p.phase === "reading" ? `reading: ${p.events} events in ${p.streams} streams` : `applying: ${p.streamsDone} of ${p.streams} streams`;
-              process.stderr.write(`\r\u001b[K${line}`);
+          reconcile(
+            filterLogEvents(clients.logs(), { logGroup, startTime: sinceMs, endTime: untilMs }),
+            new DynamoStatusStore(clients.dynamo(), table),
+            {
+              logGroup,
+              recordTtlDays: config.recordTtlDays,
+              writeConcurrency: config.processor.writeConcurrency,
+              onProgress: (p) => {
+                if (!progress) return;
+                const line =
+                  p.phase === "reading"
+                    ? `reading: ${p.events} events in ${p.streams} streams`
+                    : `applying: ${p.streamsDone} of ${p.streams} streams`;
+                process.stderr.write(`\r\u001b[K${line}`);
+              },
             },
-          }),
+          ),
         );
         if (progress) process.stderr.write("\r\u001b[K");
         const range = { since: new Date(sinceMs).toISOString(), until: new Date(untilMs).toISOString() };

@@ -26,7 +26,9 @@ const PARALLEL_QUERIES = 4;
 export function registerStats(program: Command): void {
   const cmd = program
     .command("stats")
-    .description("jobs per status, p50/p95/max duration, cold-start rate, error types and billed GB-seconds over a time range")
+    .description(
+      "jobs per status, p50/p95/max duration, cold-start rate, error types and billed GB-seconds over a time range",
+    )
     .option("--since <when>", "jobs started at or after: a span back from now (30m, 24h, 7d) or an ISO time", "24h")
     .option("--until <when>", "jobs started before (default: now)")
     .option("--json", "the figures as one JSON object");
@@ -56,7 +58,8 @@ export function registerStats(program: Command): void {
         });
         const stats = computeStats(records);
         const range = { since: new Date(sinceMs).toISOString(), until: new Date(untilMs).toISOString() };
-        if (opts.json) process.stdout.write(`${JSON.stringify({ ...range, ...stats, itemsRead: reader.counts.items })}\n`);
+        if (opts.json)
+          process.stdout.write(`${JSON.stringify({ ...range, ...stats, itemsRead: reader.counts.items })}\n`);
         else process.stdout.write(`${renderStats(stats, range, colorEnabled())}\n`);
       } finally {
         clients.destroy();
@@ -67,7 +70,10 @@ export function registerStats(program: Command): void {
 export function renderStats(s: JobStats, range: { since: string; until: string }, color: boolean): string {
   const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "-" : `${(x * 100).toFixed(1)}%`);
   const lines = [`${s.total} job${s.total === 1 ? "" : "s"} started from ${range.since} to ${range.until}`, ""];
-  const statuses = [...JOB_STATUSES, ...Object.keys(s.byStatus).filter((k) => !(JOB_STATUSES as readonly string[]).includes(k))];
+  const statuses = [
+    ...JOB_STATUSES,
+    ...Object.keys(s.byStatus).filter((k) => !(JOB_STATUSES as readonly string[]).includes(k)),
+  ];
   lines.push(
     formatTable(
       ["STATUS", "JOBS", "SHARE"],
@@ -79,9 +85,13 @@ export function renderStats(s: JobStats, range: { since: string; until: string }
     "",
   );
   const d = s.durationMs;
-  lines.push(`duration      ${d ? `p50 ${formatDuration(d.p50)}  p95 ${formatDuration(d.p95)}  max ${formatDuration(d.max)}  (over ${d.count} ended job${d.count === 1 ? "" : "s"})` : "-"}`);
+  lines.push(
+    `duration      ${d ? `p50 ${formatDuration(d.p50)}  p95 ${formatDuration(d.p95)}  max ${formatDuration(d.max)}  (over ${d.count} ended job${d.count === 1 ? "" : "s"})` : "-"}`,
+  );
   lines.push(`cold starts   ${pct(s.cold.rate)}${s.cold.known ? ` (${s.cold.cold} of ${s.cold.known})` : ""}`);
   lines.push(`billed        ${s.billedGbSeconds.toFixed(1)} GB-seconds`);
-  lines.push(`errors        ${s.errorTypes.length ? s.errorTypes.map((e) => `${e.errorType} ${e.count}`).join(", ") : "none"}`);
+  lines.push(
+    `errors        ${s.errorTypes.length ? s.errorTypes.map((e) => `${e.errorType} ${e.count}`).join(", ") : "none"}`,
+  );
   return lines.join("\n");
 }

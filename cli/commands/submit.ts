@@ -55,7 +55,10 @@ export function registerSubmit(program: Command): void {
     .command("submit")
     .description("upload FASTA files to the input bucket (one job each); with --wait, follow each job to its end")
     .argument("<files...>", "FASTA files to align")
-    .option("--mafft-args <args>", "MAFFT arguments for these jobs, e.g. \"--localpair --maxiterate 1000\" (checked against the aligner's allow-list)")
+    .option(
+      "--mafft-args <args>",
+      'MAFFT arguments for these jobs, e.g. "--localpair --maxiterate 1000" (checked against the aligner\'s allow-list)',
+    )
     .option("--folder <prefix>", "put the files under this folder of the input bucket")
     .option("--wait", "follow each job until it ends and print where its alignment is")
     .option("--timeout <span>", "with --wait: give up after this long (e.g. 10m, 1h)", "30m")
@@ -64,12 +67,13 @@ export function registerSubmit(program: Command): void {
   addTargetOptions(cmd)
     .addHelpText(
       "after",
-      "\nExamples:\n  aligner submit opsins.fasta --wait\n  aligner submit runs/*.fasta --folder runs/2026-11-24 --mafft-args \"--auto\"\n  aligner submit --local test/data/mafft-sample/input.fasta --wait --json",
+      '\nExamples:\n  aligner submit opsins.fasta --wait\n  aligner submit runs/*.fasta --folder runs/2026-11-24 --mafft-args "--auto"\n  aligner submit --local test/data/mafft-sample/input.fasta --wait --json',
     )
     .action(async (files: string[], opts: SubmitOptions) => {
       const config = resolveConfig({ env: process.env });
       const timeoutMs = parseSpan(opts.timeout);
-      if (timeoutMs === undefined || timeoutMs <= 0) throw new UsageError(`--timeout must be a span such as 10m or 1h, got ${JSON.stringify(opts.timeout)}`);
+      if (timeoutMs === undefined || timeoutMs <= 0)
+        throw new UsageError(`--timeout must be a span such as 10m or 1h, got ${JSON.stringify(opts.timeout)}`);
       let metadata: Record<string, string> = {};
       let anySymbol = keepsAnySymbol(config.mafft.defaultArgs);
       if (opts.mafftArgs !== undefined) {
@@ -90,11 +94,19 @@ export function registerSubmit(program: Command): void {
       const tracked: Tracked[] = [];
       try {
         for (const p of planned) {
-          await withAws(target, `uploading ${p.file} to s3://${bucket}/${p.key}`, () => upload(clients, bucket, p, metadata));
+          await withAws(target, `uploading ${p.file} to s3://${bucket}/${p.key}`, () =>
+            upload(clients, bucket, p, metadata),
+          );
           tracked.push({ ...p, bucket, uploadedAtMs: Date.now(), done: !opts.wait });
-          if (!opts.json) process.stdout.write(`uploaded ${p.file} → s3://${bucket}/${p.key} (${formatBytes(p.bytes)}${metadata[MAFFT_ARGS_METADATA_KEY] ? `, mafft ${metadata[MAFFT_ARGS_METADATA_KEY]}` : ""})\n`);
+          if (!opts.json)
+            process.stdout.write(
+              `uploaded ${p.file} → s3://${bucket}/${p.key} (${formatBytes(p.bytes)}${metadata[MAFFT_ARGS_METADATA_KEY] ? `, mafft ${metadata[MAFFT_ARGS_METADATA_KEY]}` : ""})\n`,
+            );
         }
-        if (opts.wait) await withAws(target, `reading the jobs table ${requireResource(target, "jobsTable")}`, () => waitForJobs(tracked, target, clients, config, { timeoutMs, color, json: opts.json === true }));
+        if (opts.wait)
+          await withAws(target, `reading the jobs table ${requireResource(target, "jobsTable")}`, () =>
+            waitForJobs(tracked, target, clients, config, { timeoutMs, color, json: opts.json === true }),
+          );
       } finally {
         clients.destroy();
         // Also when a later upload or the wait failed: each file uploaded has started a job, and
@@ -102,7 +114,10 @@ export function registerSubmit(program: Command): void {
         if (opts.json) for (const t of tracked) process.stdout.write(`${JSON.stringify(summary(t, target))}\n`);
       }
       if (!opts.wait) {
-        if (!opts.json) process.stderr.write(`follow the job${tracked.length === 1 ? "" : "s"} with: aligner watch${target.kind === "local" ? " --local" : ""}\n`);
+        if (!opts.json)
+          process.stderr.write(
+            `follow the job${tracked.length === 1 ? "" : "s"} with: aligner watch${target.kind === "local" ? " --local" : ""}\n`,
+          );
         return;
       }
       const failed = tracked.filter((t) => t.record?.status !== "SUCCEEDED");
@@ -123,7 +138,12 @@ interface Planned {
 }
 
 /** Every file checked before anything is uploaded: a bad one stops the lot (exit code 2). */
-async function planUploads(files: string[], config: AlignerConfig, opts: SubmitOptions, anySymbol: boolean): Promise<Planned[]> {
+async function planUploads(
+  files: string[],
+  config: AlignerConfig,
+  opts: SubmitOptions,
+  anySymbol: boolean,
+): Promise<Planned[]> {
   const planned: Planned[] = [];
   const keys = new Map<string, string>();
   for (const file of files) {
@@ -135,13 +155,22 @@ async function planUploads(files: string[], config: AlignerConfig, opts: SubmitO
     } catch (err) {
       if (err instanceof UsageError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
-      throw new UsageError(`${file} ${code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? (err as Error).message})`}`);
+      throw new UsageError(
+        `${file} ${code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? (err as Error).message})`}`,
+      );
     }
-    if (size > config.input.maxBytes) throw new UsageError(`${file} is ${formatBytes(size)}, more than the ${formatBytes(config.input.maxBytes)} the aligner accepts (${knobEnv("input.maxBytes")})`);
-    const key = inputKeyFor(file, { inputPrefix: config.input.prefix, ...(opts.folder !== undefined ? { folder: opts.folder } : {}) });
+    if (size > config.input.maxBytes)
+      throw new UsageError(
+        `${file} is ${formatBytes(size)}, more than the ${formatBytes(config.input.maxBytes)} the aligner accepts (${knobEnv("input.maxBytes")})`,
+      );
+    const key = inputKeyFor(file, {
+      inputPrefix: config.input.prefix,
+      ...(opts.folder !== undefined ? { folder: opts.folder } : {}),
+    });
     const why = whyNoJob(key, config.input);
     if (why) throw new UsageError(`${file} would start no job as ${key}: ${why}`);
-    if (keys.has(key)) throw new UsageError(`${file} and ${keys.get(key)} would both be uploaded as ${key}; give them different names`);
+    if (keys.has(key))
+      throw new UsageError(`${file} and ${keys.get(key)} would both be uploaded as ${key}; give them different names`);
     keys.set(key, file);
     try {
       outputKeyFor(key);
@@ -173,11 +202,22 @@ async function checkFasta(file: string, anySymbol: boolean): Promise<string | un
   return result.ok ? undefined : result.reason;
 }
 
-async function upload(clients: TargetClients, bucket: string, p: Planned, metadata: Record<string, string>): Promise<void> {
+async function upload(
+  clients: TargetClients,
+  bucket: string,
+  p: Planned,
+  metadata: Record<string, string>,
+): Promise<void> {
   const progress = process.stderr.isTTY === true && p.bytes > 1 << 20;
   const up = new Upload({
     client: clients.s3(),
-    params: { Bucket: bucket, Key: p.key, Body: createReadStream(p.file), ContentType: "text/x-fasta", Metadata: metadata },
+    params: {
+      Bucket: bucket,
+      Key: p.key,
+      Body: createReadStream(p.file),
+      ContentType: "text/x-fasta",
+      Metadata: metadata,
+    },
     // Parts of 8 MiB, 4 at once: large inputs go up as a multipart upload.
     partSize: 8 * 1024 * 1024,
     queueSize: 4,
@@ -185,7 +225,9 @@ async function upload(clients: TargetClients, bucket: string, p: Planned, metada
   if (progress) {
     up.on("httpUploadProgress", (e) => {
       const done = e.loaded ?? 0;
-      process.stderr.write(`\r\u001b[Kuploading ${p.file}: ${Math.floor((100 * done) / p.bytes)}% (${formatBytes(done)} of ${formatBytes(p.bytes)})`);
+      process.stderr.write(
+        `\r\u001b[Kuploading ${p.file}: ${Math.floor((100 * done) / p.bytes)}% (${formatBytes(done)} of ${formatBytes(p.bytes)})`,
+      );
     });
   }
   try {
@@ -195,12 +237,21 @@ async function upload(clients: TargetClients, bucket: string, p: Planned, metada
   }
 }
 
-async function waitForJobs(tracked: Tracked[], target: Target, clients: TargetClients, config: AlignerConfig, opts: { timeoutMs: number; color: boolean; json: boolean }): Promise<void> {
+async function waitForJobs(
+  tracked: Tracked[],
+  target: Target,
+  clients: TargetClients,
+  config: AlignerConfig,
+  opts: { timeoutMs: number; color: boolean; json: boolean },
+): Promise<void> {
   const dynamo = clients.dynamo();
   const clock = serverClock(dynamo);
   const reader = new JobsReader(dynamo, requireResource(target, "jobsTable"));
   const feed = new ActivityFeed(reader, { settleMs: config.watch.settleMs, clock });
-  const policy = { maxRetries: config.aligner.maxRetries, delayDivisor: target.kind === "local" ? config.local.retryDelayDivisor : 1 };
+  const policy = {
+    maxRetries: config.aligner.maxRetries,
+    delayDivisor: target.kind === "local" ? config.local.retryDelayDivisor : 1,
+  };
   const deadline = Date.now() + opts.timeoutMs;
   const earliest = Math.min(...tracked.map((t) => t.uploadedAtMs));
   const apply = (rows: JobRow[]) => {
@@ -231,7 +282,12 @@ async function waitForJobs(tracked: Tracked[], target: Target, clients: TargetCl
   }
 }
 
-function tell(t: Tracked, now: number, policy: { maxRetries: number; delayDivisor: number }, opts: { color: boolean; json: boolean }): void {
+function tell(
+  t: Tracked,
+  now: number,
+  policy: { maxRetries: number; delayDivisor: number },
+  opts: { color: boolean; json: boolean },
+): void {
   const say = (state: string, line: string) => {
     if (t.told === state) return;
     t.told = state;
@@ -242,20 +298,30 @@ function tell(t: Tracked, now: number, policy: { maxRetries: number; delayDiviso
   const progress = jobProgress(r, policy);
   const status = (s: string) => paintStatus(s, opts.color);
   if (progress.state === "running") {
-    say(`running:${r.attempts}`, `${t.file}: ${status("RUNNING")} (request ${r.requestId}${r.attempts > 1 ? `, attempt ${r.attempts}` : ""})`);
+    say(
+      `running:${r.attempts}`,
+      `${t.file}: ${status("RUNNING")} (request ${r.requestId}${r.attempts > 1 ? `, attempt ${r.attempts}` : ""})`,
+    );
     return;
   }
   if (progress.state === "awaiting-retry" && now < progress.untilMs) {
-    say(`retry:${r.attempts}`, `${t.file}: attempt ${r.attempts} ${status(r.status)}${r.errorType ? ` (${r.errorType})` : ""}; Lambda retries it — waiting`);
+    say(
+      `retry:${r.attempts}`,
+      `${t.file}: attempt ${r.attempts} ${status(r.status)}${r.errorType ? ` (${r.errorType})` : ""}; Lambda retries it — waiting`,
+    );
     return;
   }
   t.done = true;
-  const took = r.durationMs !== undefined ? ` in ${formatDuration(r.durationMs)}${r.coldStart ? " (cold start)" : ""}` : "";
+  const took =
+    r.durationMs !== undefined ? ` in ${formatDuration(r.durationMs)}${r.coldStart ? " (cold start)" : ""}` : "";
   if (r.status === "SUCCEEDED") {
     const where = r.outputBucket && r.outputKey ? ` → s3://${r.outputBucket}/${r.outputKey}` : "";
     say("ended", `${t.file}: ${status("SUCCEEDED")}${took}${where}`);
   } else {
-    say("ended", `${t.file}: ${status(r.status)}${took}${r.errorType || r.errorMessage ? `: ${[r.errorType, r.errorMessage].filter(Boolean).join(": ")}` : ""} (aligner logs ${r.requestId})`);
+    say(
+      "ended",
+      `${t.file}: ${status(r.status)}${took}${r.errorType || r.errorMessage ? `: ${[r.errorType, r.errorMessage].filter(Boolean).join(": ")}` : ""} (aligner logs ${r.requestId})`,
+    );
   }
 }
 
@@ -265,8 +331,10 @@ function summary(t: Tracked, target: Target): Record<string, unknown> {
   if (t.record) {
     out["status"] = t.record.status;
     out["record"] = t.record;
-    if (t.record.outputBucket && t.record.outputKey) out["output"] = `s3://${t.record.outputBucket}/${t.record.outputKey}`;
+    if (t.record.outputBucket && t.record.outputKey)
+      out["output"] = `s3://${t.record.outputBucket}/${t.record.outputKey}`;
   } else if (!t.done) out["status"] = "UNKNOWN";
-  if (!t.record && target.resources.outputBucket) out["expectedOutput"] = `s3://${target.resources.outputBucket.name}/${outputKeyFor(t.key)}`;
+  if (!t.record && target.resources.outputBucket)
+    out["expectedOutput"] = `s3://${target.resources.outputBucket.name}/${outputKeyFor(t.key)}`;
   return out;
 }

@@ -7,7 +7,9 @@ import { addTargetOptions, resolveTarget, type TargetFlags } from "../target.ts"
 export function registerTarget(program: Command): void {
   const cmd = program
     .command("target")
-    .description("show the target (AWS or the local cloud) and the resource names the other commands use, and what is missing")
+    .description(
+      "show the target (AWS or the local cloud) and the resource names the other commands use, and what is missing",
+    )
     .option("--json", "the target as JSON");
   addTargetOptions(cmd).action((opts: TargetFlags & { json?: boolean }) => {
     const target = resolveTarget(opts);
@@ -17,9 +19,16 @@ export function registerTarget(program: Command): void {
       return;
     }
     const d = describeTarget(target);
-    process.stdout.write(`${target.source}\n\n${formatTable(["RESOURCE", "NAME", "FROM"], d.rows.map((r) => [r.resource, r.name, r.from]))}\n`);
+    process.stdout.write(
+      `${target.source}\n\n${formatTable(
+        ["RESOURCE", "NAME", "FROM"],
+        d.rows.map((r) => [r.resource, r.name, r.from]),
+      )}\n`,
+    );
     if (missing.length) {
-      process.stdout.write(`\nmissing: ${missing.map((k) => RESOURCE_LABELS[k]).join(", ")} — commands that need them will say so\n`);
+      process.stdout.write(
+        `\nmissing: ${missing.map((k) => RESOURCE_LABELS[k]).join(", ")} — commands that need them will say so\n`,
+      );
     }
   });
 }

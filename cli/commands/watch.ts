@@ -14,7 +14,9 @@ interface WatchCommandOptions extends TargetFlags {
 export function registerWatch(program: Command): void {
   const cmd = program
     .command("watch")
-    .description("live view of the jobs: status, durations, memory, cold starts, errors, logs (a plain table when not on a terminal)")
+    .description(
+      "live view of the jobs: status, durations, memory, cold starts, errors, logs (a plain table when not on a terminal)",
+    )
     .option("--since <span>", "how far back the first screen reaches (30m, 1h, 1d)", "1h")
     .option("--follow", "not on a terminal: print one line per change until interrupted")
     .option("--json", "not on a terminal: JSON lines instead of a table");
@@ -25,7 +27,8 @@ export function registerWatch(program: Command): void {
     )
     .action(async (opts: WatchCommandOptions) => {
       const since = parseSpan(opts.since);
-      if (since === undefined || since <= 0) throw new UsageError(`--since must be a span such as 30m, 1h or 1d, got ${JSON.stringify(opts.since)}`);
+      if (since === undefined || since <= 0)
+        throw new UsageError(`--since must be a span such as 30m, 1h or 1d, got ${JSON.stringify(opts.since)}`);
       const target = resolveTarget(opts);
       const stop = new AbortController();
       // Ctrl-C: the Ink view handles it itself (raw mode); plain --follow ends here cleanly.
@@ -33,7 +36,13 @@ export function registerWatch(program: Command): void {
       process.once("SIGINT", onSignal);
       process.once("SIGTERM", onSignal);
       try {
-        await runWatch({ target, sinceMs: since, follow: opts.follow === true, json: opts.json === true, signal: stop.signal });
+        await runWatch({
+          target,
+          sinceMs: since,
+          follow: opts.follow === true,
+          json: opts.json === true,
+          signal: stop.signal,
+        });
       } catch (err) {
         if (err instanceof WatchReadError) throw new CliError(err.message, EXIT.failure);
         throw err;

@@ -35,7 +35,10 @@ export function extractRequestLines(events: readonly LogEvent[], requestId: stri
     if (record.kind === "start") open = record.requestId;
     if (id === requestId) out.push({ event: ordered[i]!, reason: "named" });
     else if (id === undefined) {
-      const init = record.kind === "initStart" || record.kind === "initReport" || (record.kind === "app" && record.error !== undefined);
+      const init =
+        record.kind === "initStart" ||
+        record.kind === "initReport" ||
+        (record.kind === "app" && record.error !== undefined);
       if (open === requestId) out.push({ event: ordered[i]!, reason: "open" });
       else if (init && nextNamed[i] === requestId) out.push({ event: ordered[i]!, reason: "init" });
     }

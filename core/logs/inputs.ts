@@ -4,7 +4,13 @@
  * event `{"awslogs":{"data"}}`), a FilterLogEvents/GetLogEvents response (or its `events` array),
  * or plain text with one event per line of one stream.
  */
-import { decodeAwslogsData, PayloadError, validateMessage, type LogEvent, type SubscriptionMessage } from "./payload.ts";
+import {
+  decodeAwslogsData,
+  PayloadError,
+  validateMessage,
+  type LogEvent,
+  type SubscriptionMessage,
+} from "./payload.ts";
 
 export class InputError extends Error {
   override name = "InputError";
@@ -47,7 +53,9 @@ function fromJson(value: unknown, name: string): SubscriptionMessage[] {
     }
     if ("messageType" in v) return [validateMessage(v)];
     if (Array.isArray(v["events"])) return fromEvents(v["events"], name);
-    throw new InputError("holds JSON that is neither a subscription payload nor a FilterLogEvents/GetLogEvents response");
+    throw new InputError(
+      "holds JSON that is neither a subscription payload nor a FilterLogEvents/GetLogEvents response",
+    );
   } catch (err) {
     if (err instanceof PayloadError) throw new InputError(err.message);
     throw err;
@@ -64,7 +72,12 @@ function fromEvents(events: unknown[], name: string): SubscriptionMessage[] {
       throw new InputError(`events[${i}] has no message/timestamp`);
     }
     const stream = typeof ev["logStreamName"] === "string" ? ev["logStreamName"] : name;
-    const id = typeof ev["eventId"] === "string" ? ev["eventId"] : typeof ev["id"] === "string" ? ev["id"] : syntheticId(name, i);
+    const id =
+      typeof ev["eventId"] === "string"
+        ? ev["eventId"]
+        : typeof ev["id"] === "string"
+          ? ev["id"]
+          : syntheticId(name, i);
     let list = byStream.get(stream);
     if (!list) byStream.set(stream, (list = []));
     list.push({ id, timestamp: ev["timestamp"], message: ev["message"] });
@@ -77,7 +90,10 @@ const JSON_TIME = /"(?:time|timestamp)":"(\d{4}-\d{2}-\d{2}T[^"]+)"/;
 
 /** One event per line. Lines without a time of their own take the nearest earlier one (else the next). */
 function fromPlainText(content: string, name: string): SubscriptionMessage {
-  const lines = content.replace(/^\uFEFF/, "").split(/\r?\n/).filter((l) => l.trim() !== "");
+  const lines = content
+    .replace(/^\uFEFF/, "")
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== "");
   const own = lines.map((l) => {
     const m = LEADING_TIME.exec(l) ?? JSON_TIME.exec(l);
     const ms = m ? Date.parse(m[1]!) : NaN;
@@ -103,5 +119,12 @@ function syntheticId(name: string, index: number): string {
 }
 
 function message(logStream: string, logEvents: LogEvent[]): SubscriptionMessage {
-  return { messageType: "DATA_MESSAGE", owner: "", logGroup: OFFLINE_LOG_GROUP, logStream, subscriptionFilters: [], logEvents };
+  return {
+    messageType: "DATA_MESSAGE",
+    owner: "",
+    logGroup: OFFLINE_LOG_GROUP,
+    logStream,
+    subscriptionFilters: [],
+    logEvents,
+  };
 }

@@ -44,7 +44,14 @@ export function stringEnd(line: string, i: number, plain: boolean, out: { escape
       const e = line.charCodeAt(k + 1);
       // \" \\ \/ \b \f \n \r \t, or \uXXXX
       if (e === 34 || e === 92 || e === 47 || e === 98 || e === 102 || e === 110 || e === 114 || e === 116) k++;
-      else if (e === 117 && isHex(line.charCodeAt(k + 2)) && isHex(line.charCodeAt(k + 3)) && isHex(line.charCodeAt(k + 4)) && isHex(line.charCodeAt(k + 5))) k += 5;
+      else if (
+        e === 117 &&
+        isHex(line.charCodeAt(k + 2)) &&
+        isHex(line.charCodeAt(k + 3)) &&
+        isHex(line.charCodeAt(k + 4)) &&
+        isHex(line.charCodeAt(k + 5))
+      )
+        k += 5;
       else return -1;
     }
   }
@@ -145,5 +152,7 @@ export function parseJsonObject(text: string): Record<string, unknown> | undefin
   } catch {
     return undefined;
   }
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }

@@ -18,7 +18,9 @@ const UUID_SRC = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0
 const START_RE = new RegExp(`^START RequestId: (${UUID_SRC})(?:[\\t ]+Version: (\\S+))?`);
 const END_RE = new RegExp(`^END RequestId: (${UUID_SRC})`);
 const REPORT_RE = new RegExp(`^REPORT RequestId: (${UUID_SRC})`);
-const RUNTIME_EXIT_RE = new RegExp(`^RequestId: (${UUID_SRC})[\\t ]+(?:Error: )?([^\\r\\n]*)(?:[\\r\\n]+[\\t ]*(\\S+))?`);
+const RUNTIME_EXIT_RE = new RegExp(
+  `^RequestId: (${UUID_SRC})[\\t ]+(?:Error: )?([^\\r\\n]*)(?:[\\r\\n]+[\\t ]*(\\S+))?`,
+);
 /** `<ISO time> <id> <LEVEL> <message>` — tabs, or spaces from tools that print tabs as spaces. */
 const APP_RE = new RegExp(
   `^(\\d{4}-\\d{2}-\\d{2}T\\S+)[\\t ]+(${UUID_SRC}|undefined)[\\t ]+(?:(TRACE|DEBUG|INFO|WARN|ERROR|FATAL)(?:\\t|[\\t ]+|$))?`,
@@ -193,48 +195,55 @@ function reportByTabs(requestId: string, line: string): LogRecord {
 
 function parseText(message: string): LogRecord {
   switch (message.charCodeAt(0)) {
-    case 83 /* S */: {
-      const m = START_RE.exec(message);
-      if (m) return m[2] !== undefined ? { kind: "start", requestId: m[1]!, version: m[2] } : { kind: "start", requestId: m[1]! };
-      break;
-    }
-    case 69 /* E */: {
-      const m = END_RE.exec(message);
-      if (m) return { kind: "end", requestId: m[1]! };
-      if (message.startsWith("EXTENSION")) return { kind: "platformOther", type: "EXTENSION" };
-      break;
-    }
-    case 82 /* R */: {
-      const report = REPORT_RE.exec(message);
-      if (report) return parseReportText(report[1]!, message);
-      const exit = RUNTIME_EXIT_RE.exec(message);
-      if (exit) {
-        const r: LogRecord = { kind: "runtimeExit", requestId: exit[1]!, message: exit[2]!.trim() };
-        if (exit[3] !== undefined) r.errorType = exit[3];
-        return r;
+    case 83 /* S */:
+      {
+        const m = START_RE.exec(message);
+        if (m)
+          return m[2] !== undefined
+            ? { kind: "start", requestId: m[1]!, version: m[2] }
+            : { kind: "start", requestId: m[1]! };
+        break;
       }
-      if (message.startsWith("RESTORE_START")) return { kind: "initStart", initializationType: "snap-start" };
-      if (message.startsWith("RESTORE_REPORT")) return { kind: "platformOther", type: "RESTORE_REPORT" };
-      break;
-    }
-    case 73 /* I */: {
-      if (message.startsWith("INIT_START")) {
-        const kv = fieldsOf(message);
-        const r: LogRecord & { kind: "initStart" } = { kind: "initStart" };
-        setIfDefined(r, "runtimeVersion", field(kv, "Runtime Version"));
-        return r;
+    case 69 /* E */:
+      {
+        const m = END_RE.exec(message);
+        if (m) return { kind: "end", requestId: m[1]! };
+        if (message.startsWith("EXTENSION")) return { kind: "platformOther", type: "EXTENSION" };
+        break;
       }
-      if (message.startsWith("INIT_REPORT")) {
-        const kv = fieldsOf(message);
-        const r: LogRecord & { kind: "initReport" } = { kind: "initReport" };
-        setIfDefined(r, "initDurationMs", num(field(kv, "Init Duration")));
-        setIfDefined(r, "phase", field(kv, "Phase"));
-        setIfDefined(r, "status", status(field(kv, "Status")));
-        setIfDefined(r, "errorType", field(kv, "Error Type"));
-        return r;
+    case 82 /* R */:
+      {
+        const report = REPORT_RE.exec(message);
+        if (report) return parseReportText(report[1]!, message);
+        const exit = RUNTIME_EXIT_RE.exec(message);
+        if (exit) {
+          const r: LogRecord = { kind: "runtimeExit", requestId: exit[1]!, message: exit[2]!.trim() };
+          if (exit[3] !== undefined) r.errorType = exit[3];
+          return r;
+        }
+        if (message.startsWith("RESTORE_START")) return { kind: "initStart", initializationType: "snap-start" };
+        if (message.startsWith("RESTORE_REPORT")) return { kind: "platformOther", type: "RESTORE_REPORT" };
+        break;
       }
-      break;
-    }
+    case 73 /* I */:
+      {
+        if (message.startsWith("INIT_START")) {
+          const kv = fieldsOf(message);
+          const r: LogRecord & { kind: "initStart" } = { kind: "initStart" };
+          setIfDefined(r, "runtimeVersion", field(kv, "Runtime Version"));
+          return r;
+        }
+        if (message.startsWith("INIT_REPORT")) {
+          const kv = fieldsOf(message);
+          const r: LogRecord & { kind: "initReport" } = { kind: "initReport" };
+          setIfDefined(r, "initDurationMs", num(field(kv, "Init Duration")));
+          setIfDefined(r, "phase", field(kv, "Phase"));
+          setIfDefined(r, "status", status(field(kv, "Status")));
+          setIfDefined(r, "errorType", field(kv, "Error Type"));
+          return r;
+        }
+        break;
+      }
     case 88 /* X */:
       if (message.startsWith("XRAY ")) return { kind: "platformOther", type: "XRAY" };
       break;
@@ -286,15 +295,20 @@ function embeddedError(text: string): ErrorInfo | undefined {
 function errorInfo(value: unknown): ErrorInfo | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const o = value as Record<string, unknown>;
-  const errorType = typeof o["errorType"] === "string" ? o["errorType"] : typeof o["name"] === "string" ? o["name"] : undefined;
-  const errorMessage = typeof o["errorMessage"] === "string" ? o["errorMessage"] : typeof o["message"] === "string" ? o["message"] : undefined;
+  const errorType =
+    typeof o["errorType"] === "string" ? o["errorType"] : typeof o["name"] === "string" ? o["name"] : undefined;
+  const errorMessage =
+    typeof o["errorMessage"] === "string"
+      ? o["errorMessage"]
+      : typeof o["message"] === "string"
+        ? o["message"]
+        : undefined;
   if (errorType === undefined && errorMessage === undefined) return undefined;
   const out: ErrorInfo = {};
   if (errorType !== undefined) out.errorType = errorType;
   if (errorMessage !== undefined) out.errorMessage = errorMessage;
   return out;
 }
-
 
 function realId(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" && value !== "undefined" && value !== "null" ? value : undefined;
@@ -307,7 +321,8 @@ function realId(value: unknown): string | undefined {
 export function parseJsonGeneral(message: string): LogRecord | undefined {
   const o = parseJsonObject(message);
   if (!o) return undefined;
-  if (typeof o["type"] === "string" && o["type"].startsWith("platform.")) return parsePlatformJson(o["type"], o["record"]);
+  if (typeof o["type"] === "string" && o["type"].startsWith("platform."))
+    return parsePlatformJson(o["type"], o["record"]);
   return appRecordOf(o);
 }
 
@@ -316,7 +331,11 @@ export function parseJson(message: string): LogRecord | undefined {
   // Lambda's platform records start {"time":"<ISO>","type":"platform.<x>", ... Job events go
   // straight to JSON.parse (scanAppJson would give up at their jobEvent key, after work wasted).
   // Searched without the quotes: V8 finds a pattern starting with '"' several times slower.
-  const fast = message.startsWith('{"time":"') ? scanPlatformJson(message) : message.indexOf("jobEvent") < 0 ? scanAppJson(message) : undefined;
+  const fast = message.startsWith('{"time":"')
+    ? scanPlatformJson(message)
+    : message.indexOf("jobEvent") < 0
+      ? scanAppJson(message)
+      : undefined;
   return fast ?? parseJsonGeneral(message);
 }
 
@@ -334,7 +353,10 @@ function appRecordOf(o: Record<string, unknown>): LogRecord {
   if (requestId !== undefined) r.requestId = requestId;
   if (typeof o["level"] === "string") r.level = o["level"].toUpperCase();
   if (r.level === "ERROR" || r.level === "FATAL") {
-    const error = errorInfo(o["errorType"] !== undefined || o["errorMessage"] !== undefined ? o : undefined) ?? errorInfo(o["message"]) ?? errorInfo(o["error"]);
+    const error =
+      errorInfo(o["errorType"] !== undefined || o["errorMessage"] !== undefined ? o : undefined) ??
+      errorInfo(o["message"]) ??
+      errorInfo(o["error"]);
     if (error) r.error = error;
   }
   return r;
@@ -355,7 +377,12 @@ const ESC = { escaped: false };
  * length inside `line`) and where the value starts; `visit` returns the index just past the value,
  * or -1 to give up. Returns the index just past the object, or -1.
  */
-function stepObject(line: string, open: number, plain: boolean, visit: (keyStart: number, keyLength: number, valueAt: number) => number): number {
+function stepObject(
+  line: string,
+  open: number,
+  plain: boolean,
+  visit: (keyStart: number, keyLength: number, valueAt: number) => number,
+): number {
   let k = open + 1;
   if (line.charCodeAt(k) === 125 /* } */) return k + 1;
   for (;;) {
@@ -382,7 +409,14 @@ function stringValue(line: string, start: number, end: number): string {
  * The fields of a JSON app line that its record depends on, with the values JSON.parse would give
  * (the last of duplicate keys wins, as in JSON.parse); every line's object has one shape.
  */
-type AppFields = { [key: string]: unknown; requestId: unknown; function_request_id: unknown; awsRequestId: unknown; level: unknown; message: unknown };
+type AppFields = {
+  [key: string]: unknown;
+  requestId: unknown;
+  function_request_id: unknown;
+  awsRequestId: unknown;
+  level: unknown;
+  message: unknown;
+};
 /** An object literal, not a class: esbuild turns class fields into defineProperty calls, several times slower. */
 function newAppFields(): AppFields {
   return {
@@ -411,13 +445,24 @@ function scanAppJson(line: string): LogRecord | undefined {
     ESC.escaped = false;
     const next = c === 34 ? stringEnd(line, v, plain, ESC) : valueEnd(line, v, plain);
     if (next < 0 || field === F.None) return next;
-    const value = c === 34 ? stringValue(line, v, next) : c === 45 || (c >= 48 && c <= 57) ? Number(line.slice(v, next)) : OTHER;
+    const value =
+      c === 34 ? stringValue(line, v, next) : c === 45 || (c >= 48 && c <= 57) ? Number(line.slice(v, next)) : OTHER;
     switch (field) {
-      case F.RequestId: o.requestId = value; break;
-      case F.FunctionRequestId: o.function_request_id = value; break;
-      case F.AwsRequestId: o.awsRequestId = value; break;
-      case F.Level: o.level = value; break;
-      case F.Message: o.message = value; break;
+      case F.RequestId:
+        o.requestId = value;
+        break;
+      case F.FunctionRequestId:
+        o.function_request_id = value;
+        break;
+      case F.AwsRequestId:
+        o.awsRequestId = value;
+        break;
+      case F.Level:
+        o.level = value;
+        break;
+      case F.Message:
+        o.message = value;
+        break;
     }
     return next;
   });
@@ -474,7 +519,17 @@ function appField(line: string, start: number, length: number): AppField {
 }
 
 /** The parts of a platform record parsePlatformJson reads, with JSON.parse's values (non-strings as OTHER). */
-type PlatformRecordFields = { [key: string]: unknown; requestId: unknown; version: unknown; status: unknown; errorType: unknown; runtimeVersion: unknown; initializationType: unknown; phase: unknown; metrics: unknown };
+type PlatformRecordFields = {
+  [key: string]: unknown;
+  requestId: unknown;
+  version: unknown;
+  status: unknown;
+  errorType: unknown;
+  runtimeVersion: unknown;
+  initializationType: unknown;
+  phase: unknown;
+  metrics: unknown;
+};
 /** An object literal, not a class: esbuild turns class fields into defineProperty calls, several times slower. */
 function newPlatformRecordFields(): PlatformRecordFields {
   return {
@@ -488,7 +543,16 @@ function newPlatformRecordFields(): PlatformRecordFields {
     metrics: undefined,
   };
 }
-type PlatformMetrics = { [key: string]: unknown; durationMs: unknown; billedDurationMs: unknown; memorySizeMB: unknown; maxMemoryUsedMB: unknown; initDurationMs: unknown; restoreDurationMs: unknown; billedRestoreDurationMs: unknown };
+type PlatformMetrics = {
+  [key: string]: unknown;
+  durationMs: unknown;
+  billedDurationMs: unknown;
+  memorySizeMB: unknown;
+  maxMemoryUsedMB: unknown;
+  initDurationMs: unknown;
+  restoreDurationMs: unknown;
+  billedRestoreDurationMs: unknown;
+};
 /** An object literal, not a class: esbuild turns class fields into defineProperty calls, several times slower. */
 function newPlatformMetrics(): PlatformMetrics {
   return {
@@ -559,27 +623,57 @@ function readRecord(line: string, i: number, plain: boolean, rec: PlatformRecord
  */
 function setRecordField(rec: PlatformRecordFields, key: keyof PlatformRecordFields, value: unknown): void {
   switch (key) {
-    case "requestId": rec.requestId = value; break;
-    case "version": rec.version = value; break;
-    case "status": rec.status = value; break;
-    case "errorType": rec.errorType = value; break;
-    case "runtimeVersion": rec.runtimeVersion = value; break;
-    case "initializationType": rec.initializationType = value; break;
-    case "phase": rec.phase = value; break;
-    case "metrics": rec.metrics = value; break;
+    case "requestId":
+      rec.requestId = value;
+      break;
+    case "version":
+      rec.version = value;
+      break;
+    case "status":
+      rec.status = value;
+      break;
+    case "errorType":
+      rec.errorType = value;
+      break;
+    case "runtimeVersion":
+      rec.runtimeVersion = value;
+      break;
+    case "initializationType":
+      rec.initializationType = value;
+      break;
+    case "phase":
+      rec.phase = value;
+      break;
+    case "metrics":
+      rec.metrics = value;
+      break;
   }
 }
 
 /** into[key] = value by named stores (see setRecordField). */
 function setMetric(into: PlatformMetrics, key: keyof PlatformMetrics, value: unknown): void {
   switch (key) {
-    case "durationMs": into.durationMs = value; break;
-    case "billedDurationMs": into.billedDurationMs = value; break;
-    case "memorySizeMB": into.memorySizeMB = value; break;
-    case "maxMemoryUsedMB": into.maxMemoryUsedMB = value; break;
-    case "initDurationMs": into.initDurationMs = value; break;
-    case "restoreDurationMs": into.restoreDurationMs = value; break;
-    case "billedRestoreDurationMs": into.billedRestoreDurationMs = value; break;
+    case "durationMs":
+      into.durationMs = value;
+      break;
+    case "billedDurationMs":
+      into.billedDurationMs = value;
+      break;
+    case "memorySizeMB":
+      into.memorySizeMB = value;
+      break;
+    case "maxMemoryUsedMB":
+      into.maxMemoryUsedMB = value;
+      break;
+    case "initDurationMs":
+      into.initDurationMs = value;
+      break;
+    case "restoreDurationMs":
+      into.restoreDurationMs = value;
+      break;
+    case "billedRestoreDurationMs":
+      into.billedRestoreDurationMs = value;
+      break;
   }
 }
 
@@ -593,7 +687,11 @@ function recordKey(line: string, start: number, length: number): keyof PlatformR
     case 7:
       return line.startsWith("version", start) ? "version" : line.startsWith("metrics", start) ? "metrics" : undefined;
     case 9:
-      return line.startsWith("requestId", start) ? "requestId" : line.startsWith("errorType", start) ? "errorType" : undefined;
+      return line.startsWith("requestId", start)
+        ? "requestId"
+        : line.startsWith("errorType", start)
+          ? "errorType"
+          : undefined;
     case 14:
       return line.startsWith("runtimeVersion", start) ? "runtimeVersion" : undefined;
     case 18:
@@ -637,14 +735,16 @@ function readMetrics(line: string, i: number, plain: boolean, into: PlatformMetr
   });
 }
 
-
 /**
  * A platform record's fields → its record. Optional fields are set by plain named stores, in a
  * fixed order (no generic setter, no object spread: both are slow generic operations here).
  */
 function parsePlatformJson(type: string, recordValue: unknown): LogRecord {
   const rec = (typeof recordValue === "object" && recordValue !== null ? recordValue : {}) as Record<string, unknown>;
-  const metrics = (typeof rec["metrics"] === "object" && rec["metrics"] !== null ? rec["metrics"] : {}) as Record<string, unknown>;
+  const metrics = (typeof rec["metrics"] === "object" && rec["metrics"] !== null ? rec["metrics"] : {}) as Record<
+    string,
+    unknown
+  >;
   const n = finiteNumber;
   const s = nonEmptyString;
   const requestId = realId(rec["requestId"]);
@@ -654,7 +754,8 @@ function parsePlatformJson(type: string, recordValue: unknown): LogRecord {
       const r: LogRecord & { kind: "initStart" } = { kind: "initStart" };
       const runtimeVersion = s(rec["runtimeVersion"]);
       if (runtimeVersion !== undefined) r.runtimeVersion = runtimeVersion;
-      const initializationType = s(rec["initializationType"]) ?? (type === "platform.restoreStart" ? "snap-start" : undefined);
+      const initializationType =
+        s(rec["initializationType"]) ?? (type === "platform.restoreStart" ? "snap-start" : undefined);
       if (initializationType !== undefined) r.initializationType = initializationType;
       return r;
     }
@@ -672,7 +773,9 @@ function parsePlatformJson(type: string, recordValue: unknown): LogRecord {
     }
     case "platform.start":
       if (requestId === undefined) break;
-      return typeof rec["version"] === "string" ? { kind: "start", requestId, version: rec["version"] } : { kind: "start", requestId };
+      return typeof rec["version"] === "string"
+        ? { kind: "start", requestId, version: rec["version"] }
+        : { kind: "start", requestId };
     case "platform.runtimeDone": {
       if (requestId === undefined) break;
       const r: LogRecord & { kind: "runtimeDone" } = { kind: "runtimeDone", requestId };

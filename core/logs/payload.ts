@@ -36,7 +36,10 @@ export function decodeAwslogsData(data: string): SubscriptionMessage {
   }
   let json: string;
   try {
-    json = gunzipSync(compressed, { maxOutputLength: MAX_DECODED_BYTES, chunkSize: outputChunkSize(compressed) }).toString("utf8");
+    json = gunzipSync(compressed, {
+      maxOutputLength: MAX_DECODED_BYTES,
+      chunkSize: outputChunkSize(compressed),
+    }).toString("utf8");
   } catch (err) {
     throw new PayloadError(`awslogs.data does not gunzip: ${(err as Error).message}`);
   }
@@ -60,7 +63,8 @@ function outputChunkSize(compressed: Buffer): number {
 }
 
 export function validateMessage(value: unknown): SubscriptionMessage {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new PayloadError("payload is not a JSON object");
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new PayloadError("payload is not a JSON object");
   const v = value as Record<string, unknown>;
   const messageType = v["messageType"];
   if (messageType !== "DATA_MESSAGE" && messageType !== "CONTROL_MESSAGE") {
@@ -71,9 +75,12 @@ export function validateMessage(value: unknown): SubscriptionMessage {
   const logStream = str("logStream");
   if (logGroup === undefined || logStream === undefined) throw new PayloadError("payload has no logGroup/logStream");
   if (!Array.isArray(v["logEvents"])) throw new PayloadError("payload has no logEvents array");
-  const filters = Array.isArray(v["subscriptionFilters"]) ? (v["subscriptionFilters"] as unknown[]).filter((f): f is string => typeof f === "string") : [];
+  const filters = Array.isArray(v["subscriptionFilters"])
+    ? (v["subscriptionFilters"] as unknown[]).filter((f): f is string => typeof f === "string")
+    : [];
   // Control messages (CloudWatch's health checks) have empty names and ids; nothing in them is used.
-  if (messageType === "CONTROL_MESSAGE") return { messageType, owner: str("owner") ?? "", logGroup, logStream, subscriptionFilters: filters, logEvents: [] };
+  if (messageType === "CONTROL_MESSAGE")
+    return { messageType, owner: str("owner") ?? "", logGroup, logStream, subscriptionFilters: filters, logEvents: [] };
   // Checked in place, not copied: payloads hold up to 10,000 events.
   const logEvents = v["logEvents"] as unknown[];
   for (let i = 0; i < logEvents.length; i++) {
@@ -81,11 +88,19 @@ export function validateMessage(value: unknown): SubscriptionMessage {
     if (typeof ev !== "object" || ev === null) throw new PayloadError(`logEvents[${i}] is not an object`);
     if (typeof ev["id"] !== "string" || ev["id"] === "") throw new PayloadError(`logEvents[${i}].id is missing`);
     const ts = ev["timestamp"];
-    if (typeof ts !== "number" || !Number.isFinite(ts)) throw new PayloadError(`logEvents[${i}].timestamp is not a number`);
+    if (typeof ts !== "number" || !Number.isFinite(ts))
+      throw new PayloadError(`logEvents[${i}].timestamp is not a number`);
     if (typeof ev["message"] !== "string") throw new PayloadError(`logEvents[${i}].message is not a string`);
   }
   if (logGroup === "" || logStream === "") throw new PayloadError("data message with an empty logGroup/logStream");
-  return { messageType, owner: str("owner") ?? "", logGroup, logStream, subscriptionFilters: filters, logEvents: logEvents as LogEvent[] };
+  return {
+    messageType,
+    owner: str("owner") ?? "",
+    logGroup,
+    logStream,
+    subscriptionFilters: filters,
+    logEvents: logEvents as LogEvent[],
+  };
 }
 
 /** The inverse, for the local cloud's delivery and for tests. */

@@ -54,11 +54,23 @@ function parseClaimant(c: string): { pos: Position; requestId: string } {
   return { pos: c.slice(0, bar), requestId: c.slice(bar + 1) };
 }
 
-export async function applyReduction(store: StatusStore, red: PayloadReduction, opts: ApplyOptions): Promise<ApplyStats> {
+export async function applyReduction(
+  store: StatusStore,
+  red: PayloadReduction,
+  opts: ApplyOptions,
+): Promise<ApplyStats> {
   const now = opts.now ?? (() => new Date());
   const expiry = (ms: number) => Math.floor(ms / 1000) + opts.recordTtlDays * DAY_S;
   const stream = streamPartition(red.logGroup, red.logStream);
-  const stats: ApplyStats = { events: red.events, requests: 0, jobWrites: 0, unchanged: 0, conflicts: 0, indexWrites: 0, written: [] };
+  const stats: ApplyStats = {
+    events: red.events,
+    requests: 0,
+    jobWrites: 0,
+    unchanged: 0,
+    conflicts: 0,
+    indexWrites: 0,
+    written: [],
+  };
 
   const incoming = new Map<string, Map<string, Fact>>();
   for (const [id, facts] of red.facts) incoming.set(id, new Map(facts));
@@ -157,7 +169,12 @@ export async function applyReduction(store: StatusStore, red: PayloadReduction, 
             id,
             {
               record: derived.record,
-              indexKeys: jobIndexKeys({ requestId: id, status: derived.record.status, sortTime: derived.sortTime, updatedAt }),
+              indexKeys: jobIndexKeys({
+                requestId: id,
+                status: derived.record.status,
+                sortTime: derived.sortTime,
+                updatedAt,
+              }),
               expiresAt: expiry(derived.lastEventMs),
               updatedAt,
               facts: merged,
@@ -171,7 +188,8 @@ export async function applyReduction(store: StatusStore, red: PayloadReduction, 
             return;
           }
           stats.conflicts++;
-          if (attempt >= maxRetries) throw new WriteConflictError(`request ${id}: gave up after ${attempt + 1} conflicting writes`);
+          if (attempt >= maxRetries)
+            throw new WriteConflictError(`request ${id}: gave up after ${attempt + 1} conflicting writes`);
           current = (await store.getJobs([id])).get(id);
         }
       }),

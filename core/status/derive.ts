@@ -54,7 +54,8 @@ function groupAttempts(facts: Iterable<[string, Fact]>): Attempt[] {
   const byStream = new Map<string, { pos: Position; rank: number; fact: Fact }[]>();
   for (const { key, fact } of items) {
     if (fact.b.k === "claim" && disowned.has(key.slice(1))) continue;
-    const entry = fact.b.k === "claim" ? { pos: fact.b.a, rank: 1, fact } : { pos: positionOf(fact.t, fact.i), rank: 0, fact };
+    const entry =
+      fact.b.k === "claim" ? { pos: fact.b.a, rank: 1, fact } : { pos: positionOf(fact.t, fact.i), rank: 0, fact };
     let list = byStream.get(fact.s);
     if (!list) byStream.set(fact.s, (list = []));
     list.push(entry);
@@ -119,11 +120,16 @@ function outcomeOf(a: Attempt): Outcome {
   const initError = last(
     a.claims.filter(
       (c): c is Exclude<IdlessEffect, { kind: "initStart" }> =>
-        (c.kind === "initReport" && (c.st === "error" || c.st === "failure" || c.st === "timeout")) || c.kind === "error",
+        (c.kind === "initReport" && (c.st === "error" || c.st === "failure" || c.st === "timeout")) ||
+        c.kind === "error",
     ),
   );
-  const initErrorMessage = last(a.claims.filter((c): c is Extract<IdlessEffect, { kind: "error" }> => c.kind === "error"))?.em;
-  const jobFailure = last(jobEvents(a).filter((e): e is Extract<JobEvent, { jobEvent: "failed" }> => e.jobEvent === "failed"));
+  const initErrorMessage = last(
+    a.claims.filter((c): c is Extract<IdlessEffect, { kind: "error" }> => c.kind === "error"),
+  )?.em;
+  const jobFailure = last(
+    jobEvents(a).filter((e): e is Extract<JobEvent, { jobEvent: "failed" }> => e.jobEvent === "failed"),
+  );
 
   const timedOut = report?.st === "timeout" || done?.st === "timeout" || timeoutLine !== undefined;
   if (!report && !timedOut) return { status: "RUNNING" };
@@ -135,7 +141,12 @@ function outcomeOf(a: Attempt): Outcome {
     return o;
   }
   const platformFailed =
-    report?.st === "error" || report?.st === "failure" || done?.st === "error" || done?.st === "failure" || exit !== undefined || invocationError !== undefined;
+    report?.st === "error" ||
+    report?.st === "failure" ||
+    done?.st === "error" ||
+    done?.st === "failure" ||
+    exit !== undefined ||
+    invocationError !== undefined;
   if (platformFailed) {
     let errorType = report?.et ?? done?.et;
     if (errorType === undefined && exit) {
@@ -147,7 +158,8 @@ function outcomeOf(a: Attempt): Outcome {
       errorType = killedAtLimit ? "Runtime.OutOfMemory" : (exit.et ?? "Runtime.ExitError");
     }
     errorType ??= invocationError?.et ?? initError?.et ?? jobFailure?.errorType ?? anyError?.et;
-    const errorMessage = invocationError?.em ?? exit?.msg ?? initErrorMessage ?? jobFailure?.errorMessage ?? anyError?.em;
+    const errorMessage =
+      invocationError?.em ?? exit?.msg ?? initErrorMessage ?? jobFailure?.errorMessage ?? anyError?.em;
     const o: Outcome = { status: "FAILED" };
     if (errorType !== undefined) o.errorType = errorType;
     if (errorMessage !== undefined) o.errorMessage = errorMessage;
@@ -191,7 +203,9 @@ export function deriveJob(requestId: string, facts: Iterable<[string, Fact]>, lo
       if (report.memorySizeMb !== undefined) record.memorySizeMb = report.memorySizeMb;
       if (report.maxMemoryUsedMb !== undefined) record.maxMemoryUsedMb = report.maxMemoryUsedMb;
     }
-    const initReport = last(decider.claims.filter((c): c is Extract<IdlessEffect, { kind: "initReport" }> => c.kind === "initReport"));
+    const initReport = last(
+      decider.claims.filter((c): c is Extract<IdlessEffect, { kind: "initReport" }> => c.kind === "initReport"),
+    );
     const initDurationMs = report?.initDurationMs ?? initReport?.initDurationMs;
     if (initDurationMs !== undefined) record.initDurationMs = initDurationMs;
     const coldEvidence =
@@ -214,7 +228,9 @@ export function deriveJob(requestId: string, facts: Iterable<[string, Fact]>, lo
 function applyJobFields(record: JobRecord, attempts: Attempt[], decider: Attempt): void {
   for (let i = attempts.length - 1; i >= 0; i--) {
     const input = last(
-      jobEvents(attempts[i]!).filter((e) => e.jobEvent === "accepted" || (e.jobEvent === "failed" && e.inputKey !== undefined)),
+      jobEvents(attempts[i]!).filter(
+        (e) => e.jobEvent === "accepted" || (e.jobEvent === "failed" && e.inputKey !== undefined),
+      ),
     );
     if (!input) continue;
     if (input.jobEvent === "accepted") {

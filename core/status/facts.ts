@@ -82,7 +82,9 @@ export function factBodyOf(record: LogRecord): FactBody | undefined {
     case "timeoutLine":
       return record.seconds !== undefined ? { k: "timeout", sec: record.seconds } : { k: "timeout" };
     case "runtimeExit":
-      return record.errorType !== undefined ? { k: "exit", msg: record.message, et: record.errorType } : { k: "exit", msg: record.message };
+      return record.errorType !== undefined
+        ? { k: "exit", msg: record.message, et: record.errorType }
+        : { k: "exit", msg: record.message };
     case "app": {
       if (!record.error && !record.invocationError) return undefined;
       const b: FactBody = { k: "error", inv: record.invocationError === true };
@@ -101,7 +103,9 @@ export function factBodyOf(record: LogRecord): FactBody | undefined {
 export function idlessEffectOf(record: LogRecord): IdlessEffect | undefined {
   switch (record.kind) {
     case "initStart":
-      return record.initializationType !== undefined ? { kind: "initStart", initializationType: record.initializationType } : { kind: "initStart" };
+      return record.initializationType !== undefined
+        ? { kind: "initStart", initializationType: record.initializationType }
+        : { kind: "initStart" };
     case "initReport": {
       const e: IdlessEffect = { kind: "initReport" };
       if (record.phase !== undefined) e.phase = record.phase;
@@ -129,7 +133,9 @@ export function encodeFact(f: Fact): string {
 export function decodeFact(s: string): Fact | undefined {
   try {
     const f = JSON.parse(s) as Fact;
-    return typeof f.s === "string" && typeof f.t === "number" && typeof f.i === "string" && typeof f.b?.k === "string" ? f : undefined;
+    return typeof f.s === "string" && typeof f.t === "number" && typeof f.i === "string" && typeof f.b?.k === "string"
+      ? f
+      : undefined;
   } catch {
     return undefined;
   }
@@ -141,7 +147,11 @@ export function decodeFact(s: string): Fact | undefined {
  * one of them made on the way.
  */
 export function effectiveFacts(facts: Record<string, string>): Record<string, string> {
-  const withdrawn = new Set(Object.keys(facts).filter((k) => k.startsWith("d")).map((k) => k.slice(1)));
+  const withdrawn = new Set(
+    Object.keys(facts)
+      .filter((k) => k.startsWith("d"))
+      .map((k) => k.slice(1)),
+  );
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(facts)) {
     if (key.startsWith("d") || (key.startsWith("c") && withdrawn.has(key.slice(1)))) continue;

@@ -34,7 +34,11 @@ export interface ReconcileReport {
   recordsUnchanged: number;
 }
 
-export async function reconcile(source: AsyncIterable<SourceEvent>, store: StatusStore, opts: ReconcileOptions): Promise<ReconcileReport> {
+export async function reconcile(
+  source: AsyncIterable<SourceEvent>,
+  store: StatusStore,
+  opts: ReconcileOptions,
+): Promise<ReconcileReport> {
   const byStream = new Map<string, LogEvent[]>();
   let events = 0;
   for await (const e of source) {
@@ -50,9 +54,19 @@ export async function reconcile(source: AsyncIterable<SourceEvent>, store: Statu
   for (const [logStream, logEvents] of [...byStream].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const reduction = reducePayload({ logGroup: opts.logGroup, logStream, logEvents });
     for (const id of reduction.facts.keys()) requests.add(id);
-    const stats = await applyReduction(store, reduction, { recordTtlDays: opts.recordTtlDays, writeConcurrency: opts.writeConcurrency });
+    const stats = await applyReduction(store, reduction, {
+      recordTtlDays: opts.recordTtlDays,
+      writeConcurrency: opts.writeConcurrency,
+    });
     for (const id of stats.written) changed.add(id);
     opts.onProgress?.({ phase: "applying", events, streams: byStream.size, streamsDone: ++done });
   }
-  return { logGroup: opts.logGroup, events, streams: byStream.size, requests: requests.size, recordsChanged: changed.size, recordsUnchanged: requests.size - changed.size };
+  return {
+    logGroup: opts.logGroup,
+    events,
+    streams: byStream.size,
+    requests: requests.size,
+    recordsChanged: changed.size,
+    recordsUnchanged: requests.size - changed.size,
+  };
 }

@@ -85,14 +85,18 @@ class LazyRecords {
   anchorFrom(from: number): { index: number; anchor: StreamAnchor | undefined } {
     for (let i = from; i < this.events.length; i++) {
       const requestId = recordRequestId(this.at(i));
-      if (requestId !== undefined) return { index: i, anchor: { pos: positionOf(this.events[i]!.timestamp, this.events[i]!.id), requestId } };
+      if (requestId !== undefined)
+        return { index: i, anchor: { pos: positionOf(this.events[i]!.timestamp, this.events[i]!.id), requestId } };
     }
     return { index: this.events.length, anchor: undefined };
   }
 }
 
 /** `lazy: false` parses every event up front (for tests proving laziness changes nothing). */
-export function reducePayload(message: Pick<SubscriptionMessage, "logGroup" | "logStream" | "logEvents">, opts: { lazy?: boolean } = {}): PayloadReduction {
+export function reducePayload(
+  message: Pick<SubscriptionMessage, "logGroup" | "logStream" | "logEvents">,
+  opts: { lazy?: boolean } = {},
+): PayloadReduction {
   const stream = message.logStream;
   const lazy = opts.lazy ?? true;
   const events = orderedUnique(message.logEvents);
@@ -120,11 +124,23 @@ export function reducePayload(message: Pick<SubscriptionMessage, "logGroup" | "l
     if (!anchor || anchor.index <= i) anchor = records.anchorFrom(i + 1);
     const next = anchor.anchor;
     if (next) {
-      facts.add(next.requestId, claimKey(pos, next.pos), { s: stream, t: event.timestamp, i: event.id, b: { k: "claim", a: next.pos, what: effect } });
+      facts.add(next.requestId, claimKey(pos, next.pos), {
+        s: stream,
+        t: event.timestamp,
+        i: event.id,
+        b: { k: "claim", a: next.pos, what: effect },
+      });
       resolved.push({ pos, anchor: next });
     } else pending.push({ pos, id: event.id, ts: event.timestamp, effect });
   }
-  const out: PayloadReduction = { logGroup: message.logGroup, logStream: stream, events: events.length, facts: facts.map, pending, resolved };
+  const out: PayloadReduction = {
+    logGroup: message.logGroup,
+    logStream: stream,
+    events: events.length,
+    facts: facts.map,
+    pending,
+    resolved,
+  };
   const first = records.anchorFrom(0).anchor;
   if (first) out.firstAnchor = first;
   return out;

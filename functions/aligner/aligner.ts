@@ -54,10 +54,25 @@ export function createAligner(deps: AlignerDeps): AlignerHandler {
       const job = jobOf(record, deps.settings.inputBucket, logger);
       if (job === undefined) continue;
       try {
-        await runJob(job, { s3: deps.s3, logger, settings: deps.settings, tmpDir, basePath: deps.basePath, requestId: context.awsRequestId, remainingMs: () => context.getRemainingTimeInMillis(), mafft });
+        await runJob(job, {
+          s3: deps.s3,
+          logger,
+          settings: deps.settings,
+          tmpDir,
+          basePath: deps.basePath,
+          requestId: context.awsRequestId,
+          remainingMs: () => context.getRemainingTimeInMillis(),
+          mafft,
+        });
       } catch (e) {
         if (e instanceof JobFailure) {
-          logJobEvent(logger, { jobEvent: "failed", errorType: e.errorType, errorMessage: e.message, inputBucket: job.bucket, inputKey: job.key });
+          logJobEvent(logger, {
+            jobEvent: "failed",
+            errorType: e.errorType,
+            errorMessage: e.message,
+            inputBucket: job.bucket,
+            inputKey: job.key,
+          });
         } else {
           const message = `${job.key} could not be processed now; Lambda will retry the event`;
           if (e instanceof Error) logger.error(message, e);
@@ -67,7 +82,8 @@ export function createAligner(deps: AlignerDeps): AlignerHandler {
       }
     }
     if (transient.length === 1) throw transient[0];
-    if (transient.length > 1) throw new AggregateError(transient, `${transient.length} records of this event failed transiently`);
+    if (transient.length > 1)
+      throw new AggregateError(transient, `${transient.length} records of this event failed transiently`);
   };
 }
 
@@ -89,7 +105,12 @@ function jobOf(record: S3EventRecord, inputBucket: string, logger: Logger): JobI
     key = decodeEventKey(record.s3.object?.key ?? "");
   } catch (e) {
     if (!(e instanceof EventKeyError)) throw e;
-    logJobEvent(logger, { jobEvent: "failed", errorType: "InvalidInput", errorMessage: `${e.message}; rename the object.`, inputBucket: bucket });
+    logJobEvent(logger, {
+      jobEvent: "failed",
+      errorType: "InvalidInput",
+      errorMessage: `${e.message}; rename the object.`,
+      inputBucket: bucket,
+    });
     return undefined;
   }
   if (key === "" || key.endsWith("/")) {

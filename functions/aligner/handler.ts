@@ -31,7 +31,10 @@ function getAligner(): AlignerHandler {
     const env = process.env;
     const config = resolveConfig({ env });
     const defaults = validateMafftArgs(config.mafft.defaultArgs);
-    if (!defaults.ok) throw new Error(`${knobEnv("mafft.defaultArgs")} '${formatMafftArgs(config.mafft.defaultArgs)}' is not allowed: ${defaults.reason}`);
+    if (!defaults.ok)
+      throw new Error(
+        `${knobEnv("mafft.defaultArgs")} '${formatMafftArgs(config.mafft.defaultArgs)}' is not allowed: ${defaults.reason}`,
+      );
     aligner = createAligner({
       s3: s3Client({ env }),
       logger,

@@ -10,9 +10,21 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import { knobEnv } from "../../core/config.ts";
 import { compareAlignment, FastaScanner } from "../../core/fasta.ts";
 import { jobEventFields, jobEventMessage, type JobEvent } from "../../core/job-events.ts";
-import { formatMafftArgs, keepsAnySymbol, MAFFT_ARGS_METADATA_KEY, parseMafftArgs, reordersOutput } from "../../core/mafft-args.ts";
+import {
+  formatMafftArgs,
+  keepsAnySymbol,
+  MAFFT_ARGS_METADATA_KEY,
+  parseMafftArgs,
+  reordersOutput,
+} from "../../core/mafft-args.ts";
 import { mafftInputComplaint, StderrForwarder } from "../../core/mafft-stderr.ts";
-import { MAX_USER_METADATA_BYTES, OUTPUT_CONTENT_TYPE, OutputKeyError, outputKeyFor, outputMetadata } from "../../core/output-key.ts";
+import {
+  MAX_USER_METADATA_BYTES,
+  OUTPUT_CONTENT_TYPE,
+  OutputKeyError,
+  outputKeyFor,
+  outputMetadata,
+} from "../../core/output-key.ts";
 import { formatBytes } from "../../core/format-bytes.ts";
 import { JobFailure } from "./failures.ts";
 import { runMafft, type LocatedMafft } from "./mafft-runner.ts";
@@ -74,7 +86,10 @@ export async function runJob(job: JobInput, ctx: JobContext): Promise<void> {
   const { settings, logger } = ctx;
   const { key } = job;
   const tooLarge = (bytes: number) =>
-    new JobFailure("InputTooLarge", `${key} is ${formatBytes(bytes)}, more than the aligner's limit of ${formatBytes(settings.maxInputBytes)}; split it into smaller files, or raise ${RAISE.maxInputBytes}.`);
+    new JobFailure(
+      "InputTooLarge",
+      `${key} is ${formatBytes(bytes)}, more than the aligner's limit of ${formatBytes(settings.maxInputBytes)}; split it into smaller files, or raise ${RAISE.maxInputBytes}.`,
+    );
   if (job.size !== undefined && job.size > settings.maxInputBytes) throw tooLarge(job.size);
   let outputKey: string;
   try {
@@ -87,7 +102,9 @@ export async function runJob(job: JobInput, ctx: JobContext): Promise<void> {
 
   // MAFFT first: if the layer is broken, fail (and retry) before downloading anything.
   const mafft = await ctx.mafft();
-  const workDir = await mkdtemp(path.join(ctx.tmpDir, `aligner-${ctx.requestId.replace(/[^A-Za-z0-9-]/g, "") || "job"}-`));
+  const workDir = await mkdtemp(
+    path.join(ctx.tmpDir, `aligner-${ctx.requestId.replace(/[^A-Za-z0-9-]/g, "") || "job"}-`),
+  );
   try {
     const inputFile = path.join(workDir, "input.fasta");
     const outputFile = path.join(workDir, "alignment.fasta");
@@ -96,7 +113,11 @@ export async function runJob(job: JobInput, ctx: JobContext): Promise<void> {
     try {
       object = await getObject(ctx.s3, job.bucket, key, job.versionId);
     } catch (e) {
-      if (isNoSuchKey(e)) throw new JobFailure("NoSuchKey", `${key} no longer exists in ${job.bucket} (it was deleted before the aligner could read it); upload it again.`);
+      if (isNoSuchKey(e))
+        throw new JobFailure(
+          "NoSuchKey",
+          `${key} no longer exists in ${job.bucket} (it was deleted before the aligner could read it); upload it again.`,
+        );
       throw e;
     }
     const size = object.ContentLength;
@@ -107,7 +128,10 @@ export async function runJob(job: JobInput, ctx: JobContext): Promise<void> {
       if (size !== undefined && size !== job.size) await checkScratchSpace(key, size, ctx.tmpDir);
       const parsed = parseMafftArgs(requested);
       if (!parsed.ok) {
-        throw new JobFailure("InvalidArguments", `${key} asks for MAFFT arguments the aligner does not allow (x-amz-meta-${MAFFT_ARGS_METADATA_KEY}: '${requested.slice(0, 200)}'): ${parsed.reason}.`);
+        throw new JobFailure(
+          "InvalidArguments",
+          `${key} asks for MAFFT arguments the aligner does not allow (x-amz-meta-${MAFFT_ARGS_METADATA_KEY}: '${requested.slice(0, 200)}'): ${parsed.reason}.`,
+        );
       }
       args = parsed.args.length > 0 ? parsed.args : [...settings.defaultArgs];
     } catch (e) {
@@ -125,12 +149,20 @@ export async function runJob(job: JobInput, ctx: JobContext): Promise<void> {
       if (e instanceof InputRejected) throw new JobFailure("InvalidInput", `${key} ${e.message}.`);
       throw e;
     }
-    if (size !== undefined && inputBytes !== size) throw new Error(`the download of s3://${job.bucket}/${key} ended after ${inputBytes} of ${size} bytes`);
+    if (size !== undefined && inputBytes !== size)
+      throw new Error(`the download of s3://${job.bucket}/${key} ended after ${inputBytes} of ${size} bytes`);
     const input = scanner.finish();
     if (!input.ok) throw new JobFailure("InvalidInput", `${key} ${input.reason}.`);
 
     const mafftArgs = formatMafftArgs(args);
-    logJobEvent(logger, { jobEvent: "accepted", inputBucket: job.bucket, inputKey: key, inputBytes, sequences: input.summary.records, mafftArgs });
+    logJobEvent(logger, {
+      jobEvent: "accepted",
+      inputBucket: job.bucket,
+      inputKey: key,
+      inputBytes,
+      sequences: input.summary.records,
+      mafftArgs,
+    });
 
     const stderr = new StderrForwarder((line) => logger.info(`mafft: ${line}`));
     const run = await runMafft({
@@ -145,7 +177,8 @@ export async function runJob(job: JobInput, ctx: JobContext): Promise<void> {
       onStderr: (text) => stderr.write(text),
     });
     const { skipped, tail } = stderr.end();
-    if (skipped > 0) logger.info(`mafft: ${skipped} more lines not shown; the last ${tail.length} were:`, { mafftStderrTail: tail });
+    if (skipped > 0)
+      logger.info(`mafft: ${skipped} more lines not shown; the last ${tail.length} were:`, { mafftStderrTail: tail });
 
     if (run.timedOut) {
       throw new JobFailure(
@@ -156,8 +189,14 @@ export async function runJob(job: JobInput, ctx: JobContext): Promise<void> {
     const complaint = mafftInputComplaint(tail);
     if (run.exitCode !== 0) {
       if (complaint !== undefined) throw new JobFailure("InvalidInput", `${key} ${complaint}.`);
-      const how = run.signal !== null ? `was killed by ${run.signal}${run.signal === "SIGKILL" ? " (out of memory?)" : ""}` : `exited with status ${run.exitCode}`;
-      throw new JobFailure("MafftFailed", `MAFFT ${how} while aligning ${key}${lastWords(tail)}; check the input and arguments, or raise ${RAISE.memory}.`);
+      const how =
+        run.signal !== null
+          ? `was killed by ${run.signal}${run.signal === "SIGKILL" ? " (out of memory?)" : ""}`
+          : `exited with status ${run.exitCode}`;
+      throw new JobFailure(
+        "MafftFailed",
+        `MAFFT ${how} while aligning ${key}${lastWords(tail)}; check the input and arguments, or raise ${RAISE.memory}.`,
+      );
     }
 
     const outScanner = new FastaScanner({ symbols: "printable", uniqueNames: false, minRecords: 1 });
@@ -165,11 +204,17 @@ export async function runJob(job: JobInput, ctx: JobContext): Promise<void> {
     const output = outScanner.finish();
     if (!output.ok) {
       if (complaint !== undefined) throw new JobFailure("InvalidInput", `${key} ${complaint}.`);
-      throw new JobFailure("MafftFailed", `MAFFT wrote no usable alignment for ${key} (its output ${output.reason})${lastWords(tail)}.`);
+      throw new JobFailure(
+        "MafftFailed",
+        `MAFFT wrote no usable alignment for ${key} (its output ${output.reason})${lastWords(tail)}.`,
+      );
     }
     const mismatch = compareAlignment(input.summary, output.summary, reordersOutput(args));
     if (mismatch !== undefined) {
-      throw new JobFailure("MafftFailed", `MAFFT's alignment of ${key} does not hold the input's sequences (${mismatch}); check the input for symbols MAFFT drops, or try --anysymbol.`);
+      throw new JobFailure(
+        "MafftFailed",
+        `MAFFT's alignment of ${key} does not hold the input's sequences (${mismatch}); check the input for symbols MAFFT drops, or try --anysymbol.`,
+      );
     }
 
     const { metadata, omitted } = outputMetadata({
@@ -181,9 +226,24 @@ export async function runJob(job: JobInput, ctx: JobContext): Promise<void> {
       inputEtag: object.ETag ?? "",
       sequences: output.summary.records,
     });
-    if (omitted.length > 0) logger.warn(`the alignment of ${key} carries no ${omitted.join(" or ")} metadata: with it, the metadata would pass S3's ${MAX_USER_METADATA_BYTES}-byte limit`, { omittedMetadata: omitted });
-    await putFile(ctx.s3, { bucket: settings.outputBucket, key: outputKey, file: outputFile, contentType: OUTPUT_CONTENT_TYPE, metadata });
-    logJobEvent(logger, { jobEvent: "succeeded", outputBucket: settings.outputBucket, outputKey, mafftDurationMs: Math.round(run.durationMs) });
+    if (omitted.length > 0)
+      logger.warn(
+        `the alignment of ${key} carries no ${omitted.join(" or ")} metadata: with it, the metadata would pass S3's ${MAX_USER_METADATA_BYTES}-byte limit`,
+        { omittedMetadata: omitted },
+      );
+    await putFile(ctx.s3, {
+      bucket: settings.outputBucket,
+      key: outputKey,
+      file: outputFile,
+      contentType: OUTPUT_CONTENT_TYPE,
+      metadata,
+    });
+    logJobEvent(logger, {
+      jobEvent: "succeeded",
+      outputBucket: settings.outputBucket,
+      outputKey,
+      mafftDurationMs: Math.round(run.durationMs),
+    });
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }

@@ -107,7 +107,12 @@ export const SELF_TEST_TIMEOUT_MS = 15_000;
 async function selfTest(layout: MafftLayout, opts: LocateOptions): Promise<string> {
   const env = mafftProcessEnv({ layout, tmpDir: opts.tmpDir, workDir: opts.tmpDir, basePath: opts.basePath });
   const limitMs = opts.selfTestTimeoutMs ?? SELF_TEST_TIMEOUT_MS;
-  const { code, stderr, error, timedOut } = await new Promise<{ code: number | null; stderr: string; error?: Error; timedOut: boolean }>((resolve) => {
+  const { code, stderr, error, timedOut } = await new Promise<{
+    code: number | null;
+    stderr: string;
+    error?: Error;
+    timedOut: boolean;
+  }>((resolve) => {
     let stderr = "";
     let timedOut = false;
     // Its own process group, so a kill also reaches what the script started (which would hold stderr open).
@@ -132,7 +137,12 @@ async function selfTest(layout: MafftLayout, opts: LocateOptions): Promise<strin
   const line = stderr.trim().split("\n").pop() ?? "";
   if (error !== undefined || timedOut || code !== 0 || !/\d+\.\d+/.test(line)) {
     const said = stderr.trim().replace(/\s+/g, " ").slice(0, 300);
-    const why = error !== undefined ? error.message : timedOut ? `mafft --version gave no answer in ${limitMs / 1000} s` : `exit ${code}: ${said}`;
+    const why =
+      error !== undefined
+        ? error.message
+        : timedOut
+          ? `mafft --version gave no answer in ${limitMs / 1000} s`
+          : `exit ${code}: ${said}`;
     throw new MafftUnavailableError(`MAFFT at ${layout.root} does not run (${why})`);
   }
   return line;
@@ -243,7 +253,12 @@ export async function runMafft(opts: RunOptions): Promise<RunResult> {
   const started = performance.now();
   try {
     return await new Promise<RunResult>((resolve, reject) => {
-      const env = mafftProcessEnv({ layout: opts.mafft.layout, tmpDir: opts.tmpDir, workDir: opts.workDir, basePath: opts.basePath });
+      const env = mafftProcessEnv({
+        layout: opts.mafft.layout,
+        tmpDir: opts.tmpDir,
+        workDir: opts.workDir,
+        basePath: opts.basePath,
+      });
       const child = spawn(opts.mafft.layout.script, [...opts.args, opts.inputFile], {
         cwd: opts.workDir,
         env,

@@ -13,11 +13,22 @@ import type { FastaScanner } from "../../core/fasta.ts";
 /** S3 says the object is gone (deleted, or never there). */
 export function isNoSuchKey(e: unknown): boolean {
   const err = e as { name?: unknown; Code?: unknown; $metadata?: { httpStatusCode?: unknown } } | null;
-  return err?.name === "NoSuchKey" || err?.Code === "NoSuchKey" || (err?.name === "NotFound" && err.$metadata?.httpStatusCode === 404);
+  return (
+    err?.name === "NoSuchKey" ||
+    err?.Code === "NoSuchKey" ||
+    (err?.name === "NotFound" && err.$metadata?.httpStatusCode === 404)
+  );
 }
 
-export async function getObject(s3: S3Client, bucket: string, key: string, versionId?: string): Promise<GetObjectCommandOutput & { Body: Readable }> {
-  const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId !== undefined ? { VersionId: versionId } : {}) }));
+export async function getObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  versionId?: string,
+): Promise<GetObjectCommandOutput & { Body: Readable }> {
+  const res = await s3.send(
+    new GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId !== undefined ? { VersionId: versionId } : {}) }),
+  );
   if (!(res.Body instanceof Readable)) throw new Error(`S3 returned no readable body for s3://${bucket}/${key}`);
   return res as GetObjectCommandOutput & { Body: Readable };
 }

@@ -42,8 +42,15 @@ function getRuntime(): Runtime {
   if (!runtime) {
     const config = resolveConfig({ env: process.env });
     const writes = { job: 0, index: 0 };
-    const store = new DynamoStatusStore(dynamoClient(), requireEnv(process.env, RESOURCE_ENV.jobsTable), { onWrite: (kind) => writes[kind]++ });
-    runtime = { store, writes, recordTtlDays: config.recordTtlDays, writeConcurrency: config.processor.writeConcurrency };
+    const store = new DynamoStatusStore(dynamoClient(), requireEnv(process.env, RESOURCE_ENV.jobsTable), {
+      onWrite: (kind) => writes[kind]++,
+    });
+    runtime = {
+      store,
+      writes,
+      recordTtlDays: config.recordTtlDays,
+      writeConcurrency: config.processor.writeConcurrency,
+    };
   }
   return runtime;
 }
@@ -73,7 +80,10 @@ export const handler = async (event: unknown, context: Context): Promise<Process
   const rt = getRuntime();
   const before = { ...rt.writes };
   const reduction = reducePayload(message);
-  const stats = await applyReduction(rt.store, reduction, { recordTtlDays: rt.recordTtlDays, writeConcurrency: rt.writeConcurrency });
+  const stats = await applyReduction(rt.store, reduction, {
+    recordTtlDays: rt.recordTtlDays,
+    writeConcurrency: rt.writeConcurrency,
+  });
   const writes = rt.writes.job - before.job + (rt.writes.index - before.index);
   logger.info("payload processed", {
     logGroup: message.logGroup,
@@ -87,5 +97,11 @@ export const handler = async (event: unknown, context: Context): Promise<Process
     conflicts: stats.conflicts,
     ms: Math.round(performance.now() - started),
   });
-  return { outcome: "processed", logStream: message.logStream, records: stats.events, requests: stats.requests, writes };
+  return {
+    outcome: "processed",
+    logStream: message.logStream,
+    records: stats.events,
+    requests: stats.requests,
+    writes,
+  };
 };

@@ -16,7 +16,21 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chmod, copyFile, lstat, lutimes, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  copyFile,
+  lstat,
+  lutimes,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -70,14 +84,30 @@ function fixedTime(): Date {
   return epoch !== undefined && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date("2000-01-01T00:00:00Z");
 }
 
-async function tool(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+async function tool(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<string> {
   try {
-    const { stdout } = await exec(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await exec(cmd, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return stdout;
   } catch (e) {
     const err = e as { code?: unknown; stderr?: string };
-    if (err.code === "ENOENT") throw new LayerBuildError(`${cmd} is not installed; the layer build needs apt-get, dpkg-deb and zip (a Debian or Ubuntu machine: apt-get install zip)`);
-    const detail = (err.stderr ?? String(e)).trim().split("\n").filter((l) => !l.startsWith("W: ")).slice(-3).join(" ");
+    if (err.code === "ENOENT")
+      throw new LayerBuildError(
+        `${cmd} is not installed; the layer build needs apt-get, dpkg-deb and zip (a Debian or Ubuntu machine: apt-get install zip)`,
+      );
+    const detail = (err.stderr ?? String(e))
+      .trim()
+      .split("\n")
+      .filter((l) => !l.startsWith("W: "))
+      .slice(-3)
+      .join(" ");
     throw new LayerBuildError(`${cmd} ${args.join(" ")} failed: ${detail}`);
   }
 }
@@ -86,7 +116,11 @@ async function tool(cmd: string, args: string[], opts: { cwd?: string; env?: Nod
  * The archive's current version of each package, downloaded into the cache unless a file with the
  * archive's checksum is already there.
  */
-export async function fetchDebs(names: string[], cacheDir: string, log: (l: string) => void = () => undefined): Promise<PackageInfo[]> {
+export async function fetchDebs(
+  names: string[],
+  cacheDir: string,
+  log: (l: string) => void = () => undefined,
+): Promise<PackageInfo[]> {
   await mkdir(cacheDir, { recursive: true });
   const probe = await mkdtemp(path.join(tmpdir(), "mafft-layer-uris-"));
   let uris: string;
@@ -115,7 +149,8 @@ export async function fetchDebs(names: string[], cacheDir: string, log: (l: stri
         await tool("apt-get", ["download", `${name}=${version}`], { cwd: dl });
         const got = path.join(dl, file);
         if (!existsSync(got)) throw new LayerBuildError(`apt-get download ${name}=${version} did not produce ${file}`);
-        if ((await digestFile(got, algorithm)) !== digest) throw new LayerBuildError(`${file} does not match the archive's ${algo} checksum`);
+        if ((await digestFile(got, algorithm)) !== digest)
+          throw new LayerBuildError(`${file} does not match the archive's ${algo} checksum`);
         await rename(got, target);
       } finally {
         await rm(dl, { recursive: true, force: true });
@@ -125,7 +160,9 @@ export async function fetchDebs(names: string[], cacheDir: string, log: (l: stri
     }
     out.push({ name, version, file: target, sha256: algorithm === "sha256" ? digest : await digestFile(target) });
   }
-  for (const n of names) if (!out.some((p) => p.name === n)) throw new LayerBuildError(`apt-get did not offer the package ${n} (run apt-get update)`);
+  for (const n of names)
+    if (!out.some((p) => p.name === n))
+      throw new LayerBuildError(`apt-get did not offer the package ${n} (run apt-get update)`);
   return out;
 }
 
@@ -143,12 +180,23 @@ async function mafftFromDeb(deb: PackageInfo, work: string): Promise<MafftFiles>
   await tool("dpkg-deb", ["-x", deb.file, dir]);
   const script = path.join(dir, "usr/lib/mafft/bin/mafft");
   const binaries = path.join(dir, "usr/lib/mafft/lib/mafft");
-  if (!existsSync(script) || !existsSync(path.join(binaries, "version"))) throw new LayerBuildError(`${path.basename(deb.file)} does not hold usr/lib/mafft/bin/mafft and its helpers`);
-  return { script, binaries, copyright: path.join(dir, "usr/share/doc/mafft/copyright"), version: await scriptVersion(script), source: `Debian package ${path.basename(deb.file)}`, sha256: deb.sha256 };
+  if (!existsSync(script) || !existsSync(path.join(binaries, "version")))
+    throw new LayerBuildError(`${path.basename(deb.file)} does not hold usr/lib/mafft/bin/mafft and its helpers`);
+  return {
+    script,
+    binaries,
+    copyright: path.join(dir, "usr/share/doc/mafft/copyright"),
+    version: await scriptVersion(script),
+    source: `Debian package ${path.basename(deb.file)}`,
+    sha256: deb.sha256,
+  };
 }
 
 function checkTarballExists(tgz: string): void {
-  if (!existsSync(tgz)) throw new LayerInputError(`${tgz} does not exist; download the portable package (mafft-<version>-linux.tgz) from https://mafft.cbrc.jp/alignment/software/`);
+  if (!existsSync(tgz))
+    throw new LayerInputError(
+      `${tgz} does not exist; download the portable package (mafft-<version>-linux.tgz) from https://mafft.cbrc.jp/alignment/software/`,
+    );
 }
 
 async function mafftFromTarball(tgz: string, work: string): Promise<MafftFiles> {
@@ -159,14 +207,20 @@ async function mafftFromTarball(tgz: string, work: string): Promise<MafftFiles> 
     await tool("tar", ["-xzf", tgz, "-C", dir]);
   } catch (e) {
     if (!(e instanceof LayerBuildError) || /not installed/.test(e.message)) throw e;
-    throw new LayerInputError(`${path.basename(tgz)} is not a gzipped tarball (${e.message.replace(/^.*? failed: /, "tar says: ")}); give MAFFT's portable package, mafft-<version>-linux.tgz`);
+    throw new LayerInputError(
+      `${path.basename(tgz)} is not a gzipped tarball (${e.message.replace(/^.*? failed: /, "tar says: ")}); give MAFFT's portable package, mafft-<version>-linux.tgz`,
+    );
   }
   // mafft-linux64/mafftdir/{bin/mafft, libexec/} (mafft.bat sets MAFFT_BINARIES to the latter).
   const top = (await readdir(dir)).find((d) => existsSync(path.join(dir, d, "mafftdir", "bin", "mafft")));
-  if (top === undefined) throw new LayerInputError(`${path.basename(tgz)} is not MAFFT's portable package (no mafft-linux64/mafftdir/bin/mafft inside)`);
+  if (top === undefined)
+    throw new LayerInputError(
+      `${path.basename(tgz)} is not MAFFT's portable package (no mafft-linux64/mafftdir/bin/mafft inside)`,
+    );
   const root = path.join(dir, top, "mafftdir");
   const binaries = path.join(root, "libexec");
-  if (!existsSync(path.join(binaries, "version"))) throw new LayerInputError(`${path.basename(tgz)} has no mafftdir/libexec/version helper`);
+  if (!existsSync(path.join(binaries, "version")))
+    throw new LayerInputError(`${path.basename(tgz)} has no mafftdir/libexec/version helper`);
   const license = (await readdir(path.join(dir, top))).find((f) => /^(license|copying|copyright)/i.test(f));
   return {
     script: path.join(root, "bin", "mafft"),
@@ -188,7 +242,9 @@ async function scriptVersion(script: string): Promise<string> {
 /** Files below `dir` (relative, sorted by bytes), folders with a trailing slash. */
 async function listTree(dir: string, prefix = ""): Promise<string[]> {
   const out: string[] = [];
-  const entries = (await readdir(path.join(dir, prefix), { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const entries = (await readdir(path.join(dir, prefix), { withFileTypes: true })).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
   for (const e of entries) {
     const rel = prefix === "" ? e.name : `${prefix}/${e.name}`;
     if (e.isDirectory()) out.push(`${rel}/`, ...(await listTree(dir, rel)));
@@ -222,9 +278,16 @@ export async function buildMafftLayer(opts: LayerBuildOptions = {}): Promise<Lay
   if (opts.from !== undefined) checkTarballExists(path.resolve(opts.from));
   const work = await mkdtemp(path.join(tmpdir(), "mafft-layer-"));
   try {
-    const debs = await fetchDebs(opts.from === undefined ? ["mafft", "busybox-static"] : ["busybox-static"], cacheDir, log);
+    const debs = await fetchDebs(
+      opts.from === undefined ? ["mafft", "busybox-static"] : ["busybox-static"],
+      cacheDir,
+      log,
+    );
     const busyboxDeb = debs.find((d) => d.name === "busybox-static")!;
-    const mafft = opts.from === undefined ? await mafftFromDeb(debs.find((d) => d.name === "mafft")!, work) : await mafftFromTarball(path.resolve(opts.from), work);
+    const mafft =
+      opts.from === undefined
+        ? await mafftFromDeb(debs.find((d) => d.name === "mafft")!, work)
+        : await mafftFromTarball(path.resolve(opts.from), work);
 
     const bbDir = path.join(work, "busybox-deb");
     await tool("dpkg-deb", ["-x", busyboxDeb.file, bbDir]);
@@ -233,7 +296,8 @@ export async function buildMafftLayer(opts: LayerBuildOptions = {}): Promise<Lay
 
     const tree = path.join(work, "tree");
     const layout = mafftLayout(path.join(tree, MAFFT_DIR_IN_ZIP));
-    for (const d of [path.dirname(layout.script), layout.binaries, layout.toolsBin, layout.licenses]) await mkdir(d, { recursive: true });
+    for (const d of [path.dirname(layout.script), layout.binaries, layout.toolsBin, layout.licenses])
+      await mkdir(d, { recursive: true });
     await copyFile(mafft.script, layout.script);
     await chmod(layout.script, 0o755);
     for (const f of (await readdir(mafft.binaries)).sort()) {
@@ -247,10 +311,17 @@ export async function buildMafftLayer(opts: LayerBuildOptions = {}): Promise<Lay
     await chmod(layout.busybox, 0o755);
     for (const t of MAFFT_TOOLS) await symlink("busybox", path.join(layout.toolsBin, t));
     if (mafft.copyright !== undefined) await copyFile(mafft.copyright, path.join(layout.licenses, "mafft.copyright"));
-    await copyFile(path.join(bbDir, "usr/share/doc/busybox-static/copyright"), path.join(layout.licenses, "busybox.copyright"));
+    await copyFile(
+      path.join(bbDir, "usr/share/doc/busybox-static/copyright"),
+      path.join(layout.licenses, "busybox.copyright"),
+    );
     const manifest = {
       mafft: { version: mafft.version, source: mafft.source, sha256: mafft.sha256 },
-      busybox: { version: busyboxDeb.version, source: `Debian package ${path.basename(busyboxDeb.file)}`, sha256: busyboxDeb.sha256 },
+      busybox: {
+        version: busyboxDeb.version,
+        source: `Debian package ${path.basename(busyboxDeb.file)}`,
+        sha256: busyboxDeb.sha256,
+      },
       tools: [...MAFFT_TOOLS],
       layout: { script: "bin/mafft", binaries: "libexec", tools: "tools/bin" },
       note: "Set MAFFT_BINARIES to <root>/libexec and put <root>/tools/bin first on PATH; the aligner's runner does both.",
@@ -288,10 +359,19 @@ export async function buildMafftLayer(opts: LayerBuildOptions = {}): Promise<Lay
 /** `zip` with the entries in the given (sorted) order, no extra fields, links kept, UTC times. */
 async function zipSorted(dir: string, entries: string[], zip: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
-    const child = execFile("zip", ["-X", "-y", "-q", "-9", "-D", zip, "-@"], { cwd: dir, env: { ...process.env, TZ: "UTC" } }, (e) => {
-      if (e === null) return resolve();
-      reject((e as { code?: unknown }).code === "ENOENT" ? new LayerBuildError("zip is not installed (apt-get install zip)") : new LayerBuildError(`zip failed: ${e.message}`));
-    });
+    const child = execFile(
+      "zip",
+      ["-X", "-y", "-q", "-9", "-D", zip, "-@"],
+      { cwd: dir, env: { ...process.env, TZ: "UTC" } },
+      (e) => {
+        if (e === null) return resolve();
+        reject(
+          (e as { code?: unknown }).code === "ENOENT"
+            ? new LayerBuildError("zip is not installed (apt-get install zip)")
+            : new LayerBuildError(`zip failed: ${e.message}`),
+        );
+      },
+    );
     // -D: no directory entries (Lambda creates folders from paths); files only, in sorted order.
     child.stdin?.end(`${entries.filter((e) => !e.endsWith("/")).join("\n")}\n`);
   });
@@ -314,7 +394,13 @@ async function main(argv: string[]): Promise<number> {
   try {
     values = parseArgs({
       args: argv,
-      options: { from: { type: "string" }, out: { type: "string" }, cache: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      options: {
+        from: { type: "string" },
+        out: { type: "string" },
+        cache: { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
       strict: true,
     }).values;
   } catch (e) {

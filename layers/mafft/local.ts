@@ -12,7 +12,18 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { access, constants, mkdir, readFile, readlink, realpath, rename, rm, symlink, writeFile } from "node:fs/promises";
+import {
+  access,
+  constants,
+  mkdir,
+  readFile,
+  readlink,
+  realpath,
+  rename,
+  rm,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { resolveConfig } from "../../core/config.ts";
@@ -69,12 +80,17 @@ async function fromZip(zip: string, stateDir: string): Promise<LocalMafft> {
       await run("unzip", ["-q", "-o", zip, "-d", staging], { maxBuffer: 16 * 1024 * 1024 });
     } catch (e) {
       await rm(staging, { recursive: true, force: true });
-      const why = (e as { code?: unknown }).code === "ENOENT" ? "the unzip command is not installed (apt-get install unzip)" : (e as Error).message;
+      const why =
+        (e as { code?: unknown }).code === "ENOENT"
+          ? "the unzip command is not installed (apt-get install unzip)"
+          : (e as Error).message;
       throw new LocalMafftError(`Could not unpack the MAFFT layer ${shown}: ${why}`);
     }
     if (!existsSync(path.join(staging, MAFFT_DIR_IN_ZIP, "bin", "mafft"))) {
       await rm(staging, { recursive: true, force: true });
-      throw new LocalMafftError(`${shown} is not a MAFFT layer (no ${MAFFT_DIR_IN_ZIP}/bin/mafft inside); rebuild it with npm run build:layer`);
+      throw new LocalMafftError(
+        `${shown} is not a MAFFT layer (no ${MAFFT_DIR_IN_ZIP}/bin/mafft inside); rebuild it with npm run build:layer`,
+      );
     }
     await writeFile(path.join(staging, ".complete"), `${zip}\n`);
     await rm(dest, { recursive: true, force: true });
@@ -98,11 +114,15 @@ async function machineMafft(searchPath: string): Promise<{ script: string; binar
     // Debian's script: `prefix=/usr/lib/mafft/lib/mafft` when MAFFT_BINARIES is unset.
     const prefix = /^\s*prefix=(\/[^\s"';]+)\s*$/m.exec(text)?.[1];
     if (prefix === undefined || !existsSync(path.join(prefix, "version"))) {
-      throw new LocalMafftError(`${candidate} does not say where its helpers are (no prefix=... line with a 'version' helper); install Debian's package (apt-get install mafft) or run npm run build:layer`);
+      throw new LocalMafftError(
+        `${candidate} does not say where its helpers are (no prefix=... line with a 'version' helper); install Debian's package (apt-get install mafft) or run npm run build:layer`,
+      );
     }
     return { script, binaries: prefix };
   }
-  throw new LocalMafftError("MAFFT is not installed and no layer zip was built: run `apt-get install mafft` (or `npm run build:layer`)");
+  throw new LocalMafftError(
+    "MAFFT is not installed and no layer zip was built: run `apt-get install mafft` (or `npm run build:layer`)",
+  );
 }
 
 async function linkTo(link: string, target: string): Promise<void> {

@@ -26,7 +26,8 @@ export interface DemoUpload {
 /** What each demo input ends as (SUCCEEDED unless named); the slow one when the aligner stops MAFFT, its kill margin before the timeout. */
 export function expectedOutcome(config: Pick<AlignerConfig, "aligner" | "mafft">, file: string): string {
   if (file === "not-a-fasta.txt") return "FAILED (InvalidInput)";
-  if (file === "slow-times-out.fasta") return `FAILED (MafftTimeout) after about ${Math.max(0, Math.round(config.aligner.timeoutSeconds - config.mafft.killMarginMs / 1000))} s`;
+  if (file === "slow-times-out.fasta")
+    return `FAILED (MafftTimeout) after about ${Math.max(0, Math.round(config.aligner.timeoutSeconds - config.mafft.killMarginMs / 1000))} s`;
   return "SUCCEEDED";
 }
 
@@ -36,7 +37,9 @@ export function demoOverrides(env: Record<string, string | undefined>): ConfigOv
 }
 
 export function demoFiles(): string[] {
-  return readdirSync(DEMO_INPUTS_DIR).filter((f) => !f.startsWith(".")).sort((a, b) => sizeOf(a) - sizeOf(b));
+  return readdirSync(DEMO_INPUTS_DIR)
+    .filter((f) => !f.startsWith("."))
+    .sort((a, b) => sizeOf(a) - sizeOf(b));
 }
 
 function sizeOf(file: string): number {
@@ -49,7 +52,10 @@ export function demoKey(config: Pick<AlignerConfig, "input">, run: string, file:
   return `${prefix}demo/${run}/${file}${suffix !== "" && !file.endsWith(suffix) ? suffix : ""}`;
 }
 
-export async function uploadDemoInputs(cloud: Pick<LocalCloud, "config" | "names" | "clientOptions">, at: Date = new Date()): Promise<DemoUpload[]> {
+export async function uploadDemoInputs(
+  cloud: Pick<LocalCloud, "config" | "names" | "clientOptions">,
+  at: Date = new Date(),
+): Promise<DemoUpload[]> {
   const run = at.toISOString().slice(0, 19).replace(/:/g, "-");
   const s3 = s3Client(cloud.clientOptions("s3"));
   const uploads: DemoUpload[] = [];
@@ -57,7 +63,9 @@ export async function uploadDemoInputs(cloud: Pick<LocalCloud, "config" | "names
     for (const file of demoFiles()) {
       const body = readFileSync(path.join(DEMO_INPUTS_DIR, file));
       const key = demoKey(cloud.config, run, file);
-      await s3.send(new PutObjectCommand({ Bucket: cloud.names.inputBucket, Key: key, Body: body, ContentType: "text/plain" }));
+      await s3.send(
+        new PutObjectCommand({ Bucket: cloud.names.inputBucket, Key: key, Body: body, ContentType: "text/plain" }),
+      );
       uploads.push({ file, key, bytes: body.length, expected: expectedOutcome(cloud.config, file) });
     }
   } finally {

@@ -161,7 +161,11 @@ export class AsyncInvoker extends EventEmitter<InvokerEvents> {
         durationMs: 0,
         billedDurationMs: 0,
         maxMemoryUsedMb: 0,
-        outcome: { ok: false, kind: "init", error: { errorType: "ServiceException", errorMessage: (err as Error).message, trace: [] } },
+        outcome: {
+          ok: false,
+          kind: "init",
+          error: { errorType: "ServiceException", errorMessage: (err as Error).message, trace: [] },
+        },
       };
     }
     this.emit("invoked", { ...record, attempt });
@@ -179,7 +183,9 @@ export class AsyncInvoker extends EventEmitter<InvokerEvents> {
       this.discard(next, "RetriesExhausted");
       return;
     }
-    const delayMs = Math.round(RETRY_DELAYS_MS[Math.min(attempt - 1, RETRY_DELAYS_MS.length - 1)]! / this.policy.retryDelayDivisor);
+    const delayMs = Math.round(
+      RETRY_DELAYS_MS[Math.min(attempt - 1, RETRY_DELAYS_MS.length - 1)]! / this.policy.retryDelayDivisor,
+    );
     next.notBefore = Date.now() + delayMs;
     this.queue.put(e.requestId, next);
     this.emit("retryScheduled", { requestId: e.requestId, attempt: attempt + 1, delayMs });
@@ -188,7 +194,14 @@ export class AsyncInvoker extends EventEmitter<InvokerEvents> {
   private discard(e: QueuedEvent, condition: FailureCondition): void {
     this.failures.put(
       this.failureQueue,
-      destinationRecord({ requestId: e.requestId, functionArn: this.functionArn, condition, invokeCount: e.attempts, payload: e.payload, lastError: e.lastError }),
+      destinationRecord({
+        requestId: e.requestId,
+        functionArn: this.functionArn,
+        condition,
+        invokeCount: e.attempts,
+        payload: e.payload,
+        lastError: e.lastError,
+      }),
     );
     this.queue.delete(e.requestId);
     this.emit("failed", { requestId: e.requestId, condition, attempts: e.attempts });

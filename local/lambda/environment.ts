@@ -76,7 +76,9 @@ export interface EnvironmentHost {
 /** `interrupted`: the local cloud itself stopped the environment (shutdown), not something the function did. */
 export type FailureKind = "handler" | "timeout" | "outOfMemory" | "exit" | "init" | "interrupted";
 
-export type InvokeOutcome = { ok: true; payload: unknown } | { ok: false; kind: FailureKind; error: InvokeErrorPayload };
+export type InvokeOutcome =
+  | { ok: true; payload: unknown }
+  | { ok: false; kind: FailureKind; error: InvokeErrorPayload };
 
 export interface InvocationRecord {
   requestId: string;
@@ -92,7 +94,10 @@ export interface InvocationRecord {
 export type EnvironmentState = "new" | "initializing" | "idle" | "busy" | "stopping" | "dead";
 type KillReason = "timeout" | "outOfMemory" | "shutdown" | "injected";
 
-type Ending = { kind: "result"; frame: Extract<Frame, { t: "result" }> } | { kind: "killed"; reason: KillReason } | { kind: "exited"; reason: string };
+type Ending =
+  | { kind: "result"; frame: Extract<Frame, { t: "result" }> }
+  | { kind: "killed"; reason: KillReason }
+  | { kind: "exited"; reason: string };
 
 interface Active {
   requestId: string;
@@ -102,7 +107,9 @@ interface Active {
   graceTimer?: NodeJS.Timeout;
 }
 
-type InitOutcome = { ok: true; initDurationMs: number } | { ok: false; initDurationMs: number; error: InvokeErrorPayload };
+type InitOutcome =
+  | { ok: true; initDurationMs: number }
+  | { ok: false; initDurationMs: number; error: InvokeErrorPayload };
 
 export class ExecutionEnvironment {
   readonly id = randomBytes(16).toString("hex");
@@ -143,7 +150,8 @@ export class ExecutionEnvironment {
 
   /** Runs one invocation (starting the environment first when it is new). */
   async invoke(requestId: string, event: unknown, invokedFunctionArn: string): Promise<InvocationRecord> {
-    if (this.state !== "new" && this.state !== "idle") throw new Error(`environment ${this.id} is ${this.state}, not ready for an invocation`);
+    if (this.state !== "new" && this.state !== "idle")
+      throw new Error(`environment ${this.id} is ${this.state}, not ready for an invocation`);
     const cold = this.state === "new";
     this.state = "busy";
     this.invocations++;
@@ -166,7 +174,8 @@ export class ExecutionEnvironment {
   kill(reason: KillReason = "injected"): void {
     if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.killReason ??= reason;
-    if (this.memory) this.memory.killTree(); // the runtime and everything it started
+    if (this.memory)
+      this.memory.killTree(); // the runtime and everything it started
     else this.child.kill("SIGKILL");
   }
 
@@ -222,7 +231,11 @@ export class ExecutionEnvironment {
     const at = new Date();
     this.initStartedAt = performance.now();
     this.write(
-      initStartLine(this.fn.logFormat, at, { functionName: this.fn.functionName, functionVersion: VERSION, ...this.host.runtimeVersion }),
+      initStartLine(this.fn.logFormat, at, {
+        functionName: this.fn.functionName,
+        functionVersion: VERSION,
+        ...this.host.runtimeVersion,
+      }),
       at.getTime(),
     );
     const child = spawn(process.execPath, [this.host.runtimeEntry], {
@@ -254,7 +267,9 @@ export class ExecutionEnvironment {
     telemetry.on("data", (c: Buffer) => frames.push(c));
     child.stdin!.on("error", () => undefined); // EPIPE when the child died: the exit handler reports it
 
-    const closed = [child.stdout!, child.stderr!, telemetry].map((s) => new Promise<void>((r) => s.once("close", () => r())));
+    const closed = [child.stdout!, child.stderr!, telemetry].map(
+      (s) => new Promise<void>((r) => s.once("close", () => r())),
+    );
     this.exited = new Promise<string>((resolve) => {
       const ended = (reason: string) => {
         // Let the pipes deliver their last bytes, but never hang on a grandchild holding them.
@@ -266,7 +281,11 @@ export class ExecutionEnvironment {
       };
       child.once("exit", (code, signal) => ended(signal ? `signal: ${signalName(signal)}` : `exit status ${code}`));
       child.once("error", (e) => {
-        this.initWaiter?.({ ok: false, initDurationMs: 0, error: { errorType: "Runtime.Unknown", errorMessage: `cannot start the runtime: ${e.message}`, trace: [] } });
+        this.initWaiter?.({
+          ok: false,
+          initDurationMs: 0,
+          error: { errorType: "Runtime.Unknown", errorMessage: `cannot start the runtime: ${e.message}`, trace: [] },
+        });
         this.initWaiter = undefined;
         // A process that never started emits no 'exit': without this, stopping it would wait forever.
         if (child.pid === undefined) ended(`spawn error: ${(e as NodeJS.ErrnoException).code ?? e.message}`);
@@ -275,7 +294,8 @@ export class ExecutionEnvironment {
 
     if (child.pid !== undefined) {
       this.memory = this.host.sampler.watch(child.pid, (bytes) => {
-        if ((this.state === "busy" || this.state === "initializing") && bytes > this.fn.memoryMb * MIB) this.kill("outOfMemory");
+        if ((this.state === "busy" || this.state === "initializing") && bytes > this.fn.memoryMb * MIB)
+          this.kill("outOfMemory");
       });
     }
     const initTimer = setTimeout(() => this.kill("timeout"), INIT_LIMIT_MS + this.fn.timeoutSeconds * 1000);
@@ -317,8 +337,21 @@ export class ExecutionEnvironment {
     const wasInit = this.initWaiter;
     if (wasInit) {
       this.initWaiter = undefined;
-      const errorType = this.killReason === "outOfMemory" ? "Runtime.OutOfMemory" : this.killReason === "timeout" ? "Sandbox.Timedout" : "Runtime.ExitError";
-      wasInit({ ok: false, initDurationMs: performance.now() - this.initStartedAt, error: { errorType, errorMessage: `RequestId: undefined Error: Runtime exited with error: ${reason}`, trace: [] } });
+      const errorType =
+        this.killReason === "outOfMemory"
+          ? "Runtime.OutOfMemory"
+          : this.killReason === "timeout"
+            ? "Sandbox.Timedout"
+            : "Runtime.ExitError";
+      wasInit({
+        ok: false,
+        initDurationMs: performance.now() - this.initStartedAt,
+        error: {
+          errorType,
+          errorMessage: `RequestId: undefined Error: Runtime exited with error: ${reason}`,
+          trace: [],
+        },
+      });
     }
     const a = this.active;
     if (a) {
@@ -347,7 +380,12 @@ export class ExecutionEnvironment {
     return Math.min(Math.max(peak, 1), this.fn.memoryMb);
   }
 
-  private async run(requestId: string, event: unknown, invokedFunctionArn: string, initDurationMs: number | undefined): Promise<InvocationRecord> {
+  private async run(
+    requestId: string,
+    event: unknown,
+    invokedFunctionArn: string,
+    initDurationMs: number | undefined,
+  ): Promise<InvocationRecord> {
     const fmt = this.fn.logFormat;
     const timeoutMs = this.fn.timeoutSeconds * 1000;
     const startAt = new Date();
@@ -366,7 +404,14 @@ export class ExecutionEnvironment {
         },
       };
     });
-    const msg: InvokeMessage = { t: "invoke", requestId, event, deadlineMs: Date.now() + timeoutMs, invokedFunctionArn, traceId: traceHeader() };
+    const msg: InvokeMessage = {
+      t: "invoke",
+      requestId,
+      event,
+      deadlineMs: Date.now() + timeoutMs,
+      invokedFunctionArn,
+      traceId: traceHeader(),
+    };
     // A runtime that died a moment ago fails this invocation through its exit handler.
     if (this.alive) this.child!.stdin!.write(`${JSON.stringify(msg)}\n`);
     const timer = setTimeout(() => this.kill("timeout"), timeoutMs);
@@ -378,24 +423,53 @@ export class ExecutionEnvironment {
     let status: ReportStatus;
     let billed = billedMs(durationMs, initDurationMs);
     if (end.kind === "result") {
-      outcome = end.frame.ok ? { ok: true, payload: end.frame.payload } : { ok: false, kind: "handler", error: end.frame.error };
+      outcome = end.frame.ok
+        ? { ok: true, payload: end.frame.payload }
+        : { ok: false, kind: "handler", error: end.frame.error };
       status = end.frame.ok ? { status: "success" } : { status: "handlerError", errorType: end.frame.error.errorType };
     } else if (end.kind === "killed" && end.reason === "timeout") {
       const seconds = (timeoutMs / 1000).toFixed(2);
-      outcome = { ok: false, kind: "timeout", error: { errorType: "Sandbox.Timedout", errorMessage: `${startAt.toISOString()} ${requestId} Task timed out after ${seconds} seconds`, trace: [] } };
+      outcome = {
+        ok: false,
+        kind: "timeout",
+        error: {
+          errorType: "Sandbox.Timedout",
+          errorMessage: `${startAt.toISOString()} ${requestId} Task timed out after ${seconds} seconds`,
+          trace: [],
+        },
+      };
       status = { status: "timeout" };
       billed = billedMs(timeoutMs, initDurationMs);
     } else if (end.kind === "killed" && end.reason === "outOfMemory") {
-      outcome = { ok: false, kind: "outOfMemory", error: { errorType: "Runtime.OutOfMemory", errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: signal: killed`, trace: [] } };
+      outcome = {
+        ok: false,
+        kind: "outOfMemory",
+        error: {
+          errorType: "Runtime.OutOfMemory",
+          errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: signal: killed`,
+          trace: [],
+        },
+      };
       status = { status: "error", errorType: "Runtime.OutOfMemory" };
     } else {
       const reason = end.kind === "exited" ? end.reason : "signal: killed";
       this.write(runtimeExitLine(fmt, new Date(), requestId, reason));
       const kind = end.kind === "killed" && end.reason === "shutdown" ? "interrupted" : "exit";
-      outcome = { ok: false, kind, error: { errorType: "Runtime.ExitError", errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: ${reason}`, trace: [] } };
+      outcome = {
+        ok: false,
+        kind,
+        error: {
+          errorType: "Runtime.ExitError",
+          errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: ${reason}`,
+          trace: [],
+        },
+      };
       status = { status: "error", errorType: "Runtime.ExitError" };
     }
-    const maxMemoryUsedMb = status.status === "error" && status.errorType === "Runtime.OutOfMemory" ? this.fn.memoryMb : this.maxMemoryUsedMb();
+    const maxMemoryUsedMb =
+      status.status === "error" && status.errorType === "Runtime.OutOfMemory"
+        ? this.fn.memoryMb
+        : this.maxMemoryUsedMb();
     const endAt = new Date();
     this.write(endLine(fmt, requestId), endAt.getTime());
     this.write(
@@ -432,7 +506,15 @@ export class ExecutionEnvironment {
     const fmt = this.fn.logFormat;
     const at = new Date();
     const timedOut = init.error.errorType === "Sandbox.Timedout";
-    this.write(initReportLine(fmt, at, init.initDurationMs, timedOut ? { status: "timeout" } : { status: "error", errorType: init.error.errorType }), at.getTime());
+    this.write(
+      initReportLine(
+        fmt,
+        at,
+        init.initDurationMs,
+        timedOut ? { status: "timeout" } : { status: "error", errorType: init.error.errorType },
+      ),
+      at.getTime(),
+    );
     this.write(startLine(fmt, at, requestId, VERSION), at.getTime());
     this.write(endLine(fmt, requestId), at.getTime());
     const billed = billedMs(0, init.initDurationMs);
@@ -487,7 +569,10 @@ class FrameReader {
 }
 
 function signalName(signal: NodeJS.Signals): string {
-  return { SIGKILL: "killed", SIGABRT: "aborted", SIGSEGV: "segmentation fault", SIGTERM: "terminated" }[signal as string] ?? signal;
+  return (
+    { SIGKILL: "killed", SIGABRT: "aborted", SIGSEGV: "segmentation fault", SIGTERM: "terminated" }[signal as string] ??
+    signal
+  );
 }
 
 function delay(ms: number): Promise<void> {

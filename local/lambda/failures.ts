@@ -39,12 +39,21 @@ export function destinationRecord(r: {
   const out: DestinationRecord = {
     version: "1.0",
     timestamp: (r.at ?? new Date()).toISOString(),
-    requestContext: { requestId: r.requestId, functionArn: `${r.functionArn}:$LATEST`, condition: r.condition, approximateInvokeCount: r.invokeCount },
+    requestContext: {
+      requestId: r.requestId,
+      functionArn: `${r.functionArn}:$LATEST`,
+      condition: r.condition,
+      approximateInvokeCount: r.invokeCount,
+    },
     requestPayload: r.payload,
   };
   if (r.lastError) {
     out.responseContext = { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" };
-    out.responsePayload = { errorType: r.lastError.errorType, errorMessage: r.lastError.errorMessage, ...(r.lastError.trace.length ? { trace: r.lastError.trace } : {}) };
+    out.responsePayload = {
+      errorType: r.lastError.errorType,
+      errorMessage: r.lastError.errorMessage,
+      ...(r.lastError.trace.length ? { trace: r.lastError.trace } : {}),
+    };
   }
   return out;
 }

@@ -150,7 +150,10 @@ export class ProcessTreeSampler {
     for (const w of this.watches) {
       const tree = ProcessTreeSampler.treeOf(w.root, procs, children);
       if (tree.length > 0) w.members = new Set(tree);
-      this.record(w, tree.reduce((n, pid) => n + procs.get(pid)!.rssBytes, 0));
+      this.record(
+        w,
+        tree.reduce((n, pid) => n + procs.get(pid)!.rssBytes, 0),
+      );
     }
   }
 
@@ -164,7 +167,8 @@ export class ProcessTreeSampler {
     const members = new Set(w.members);
     if (this.supported) {
       const procs = this.snapshot();
-      for (const pid of ProcessTreeSampler.treeOf(w.root, procs, ProcessTreeSampler.childrenOf(procs))) members.add(pid);
+      for (const pid of ProcessTreeSampler.treeOf(w.root, procs, ProcessTreeSampler.childrenOf(procs)))
+        members.add(pid);
     }
     // Stop the root first so it cannot start anything new, then everything it started.
     killQuietly(w.root);

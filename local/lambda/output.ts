@@ -58,7 +58,16 @@ export class LineSplitter {
 }
 
 /** JSON lines of a level below the application log level are dropped in the JSON log format, as Lambda does. */
-const LEVEL_ORDER: Record<string, number> = { TRACE: 1, DEBUG: 2, INFO: 3, WARN: 4, WARNING: 4, ERROR: 5, CRITICAL: 6, FATAL: 6 };
+const LEVEL_ORDER: Record<string, number> = {
+  TRACE: 1,
+  DEBUG: 2,
+  INFO: 3,
+  WARN: 4,
+  WARNING: 4,
+  ERROR: 5,
+  CRITICAL: 6,
+  FATAL: 6,
+};
 
 export function belowLevel(line: string, minLevel: number): boolean {
   if (line.charCodeAt(0) !== 123 /* { */) return false;

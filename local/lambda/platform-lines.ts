@@ -42,7 +42,8 @@ const ms2 = (v: number) => v.toFixed(2);
 const ms3 = (v: number) => Math.round(v * 1000) / 1000;
 
 export function initStartLine(format: LogFormat, at: Date, id: RuntimeIdentity): string {
-  if (format === "Text") return `INIT_START Runtime Version: ${id.runtimeVersion}\tRuntime Version ARN: ${id.runtimeVersionArn}\n`;
+  if (format === "Text")
+    return `INIT_START Runtime Version: ${id.runtimeVersion}\tRuntime Version ARN: ${id.runtimeVersionArn}\n`;
   return platformRecord(at, "platform.initStart", {
     initializationType: "on-demand",
     phase: "init",
@@ -98,7 +99,12 @@ export function reportLine(format: LogFormat, at: Date, r: ReportFields): string
 }
 
 /** A failed (or timed-out) init, before the invocation that triggered it is started. */
-export function initReportLine(format: LogFormat, at: Date, initDurationMs: number, outcome: { status: "error"; errorType: string } | { status: "timeout" }): string {
+export function initReportLine(
+  format: LogFormat,
+  at: Date,
+  initDurationMs: number,
+  outcome: { status: "error"; errorType: string } | { status: "timeout" },
+): string {
   if (format === "Text") {
     const status = outcome.status === "timeout" ? "Status: timeout" : `Status: error\tError Type: ${outcome.errorType}`;
     return `INIT_REPORT Init Duration: ${ms2(initDurationMs)} ms\tPhase: init\t${status}\n`;
@@ -117,7 +123,8 @@ export function initReportLine(format: LogFormat, at: Date, initDurationMs: numb
  * Kept for a crash that is neither a timeout nor out of memory.
  */
 export function runtimeExitLine(format: LogFormat, at: Date, requestId: string, reason: string): string | undefined {
-  if (format === "Text") return `RequestId: ${requestId} Error: Runtime exited with error: ${reason}\nRuntime.ExitError\n`;
+  if (format === "Text")
+    return `RequestId: ${requestId} Error: Runtime exited with error: ${reason}\nRuntime.ExitError\n`;
   return undefined;
 }
 

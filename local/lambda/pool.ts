@@ -5,7 +5,12 @@
  * timeout. Dead environments (timed out, out of memory, crashed) are dropped, never reused.
  */
 import { EventEmitter } from "node:events";
-import { ExecutionEnvironment, type EnvironmentHost, type FunctionDefinition, type InvocationRecord } from "./environment.ts";
+import {
+  ExecutionEnvironment,
+  type EnvironmentHost,
+  type FunctionDefinition,
+  type InvocationRecord,
+} from "./environment.ts";
 
 export interface PoolOptions {
   concurrency: number;
@@ -59,7 +64,8 @@ export class FunctionPool extends EventEmitter<{ capacity: []; environment: [Exe
       .filter((e) => e.state === "idle")
       .sort((a, b) => b.lastUsedAt - a.lastUsedAt)[0];
     if (idle) return idle;
-    if (this.envs.size >= this.opts.concurrency) throw new Error(`${this.fn.functionName}: no capacity (concurrency ${this.opts.concurrency})`);
+    if (this.envs.size >= this.opts.concurrency)
+      throw new Error(`${this.fn.functionName}: no capacity (concurrency ${this.opts.concurrency})`);
     const env = new ExecutionEnvironment(this.fn, this.host);
     this.envs.add(env);
     this.emit("environment", env);

@@ -20,7 +20,14 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { format, types } from "node:util";
-import { flushMarker, RUNTIME_ENV, TELEMETRY_FD, type Frame, type InvokeErrorPayload, type InvokeMessage } from "./protocol.ts";
+import {
+  flushMarker,
+  RUNTIME_ENV,
+  TELEMETRY_FD,
+  type Frame,
+  type InvokeErrorPayload,
+  type InvokeMessage,
+} from "./protocol.ts";
 
 const telemetryFd = Number(process.env[RUNTIME_ENV.telemetryFd] ?? TELEMETRY_FD);
 const flushToken = process.env[RUNTIME_ENV.flushToken] ?? "";
@@ -93,13 +100,16 @@ function formatJson(time: string, level: Level, message: unknown, params: unknow
 function log(level: Level, message: unknown, params: unknown[]): void {
   const now = new Date();
   const time = now.toISOString();
-  const msg = jsonFormat ? formatJson(time, level, message, params) : `${time}\t${currentRequestId}\t${level}\t${format(message, ...params)}\n`;
+  const msg = jsonFormat
+    ? formatJson(time, level, message, params)
+    : `${time}\t${currentRequestId}\t${level}\t${format(message, ...params)}\n`;
   send({ t: "log", ts: now.getTime(), msg });
 }
 
 function patchConsole(): void {
   const nop = () => undefined;
-  const at = (level: Level) => (LEVELS[level] >= minLevel ? (message?: unknown, ...params: unknown[]) => log(level, message, params) : nop);
+  const at = (level: Level) =>
+    LEVELS[level] >= minLevel ? (message?: unknown, ...params: unknown[]) => log(level, message, params) : nop;
   console.trace = at("TRACE");
   console.debug = at("DEBUG");
   console.info = at("INFO");
@@ -129,7 +139,12 @@ function toRapidResponse(error: unknown): InvokeErrorPayload {
     }
     return { errorType: typeof error, errorMessage: String(error), trace: [] };
   } catch {
-    return { errorType: "handled", errorMessage: "callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack", trace: [] };
+    return {
+      errorType: "handled",
+      errorMessage:
+        "callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack",
+      trace: [],
+    };
   }
 }
 
@@ -137,7 +152,10 @@ function toRapidResponse(error: unknown): InvokeErrorPayload {
 function toFormatted(error: Error): string {
   const withEnumerables = (_k: string, v: unknown): unknown => {
     if (!(v instanceof Error)) return v;
-    const out = Object.assign({ errorType: v.name, errorMessage: v.message, code: (v as NodeJS.ErrnoException).code }, v) as unknown as Record<string, unknown>;
+    const out = Object.assign(
+      { errorType: v.name, errorMessage: v.message, code: (v as NodeJS.ErrnoException).code },
+      v,
+    ) as unknown as Record<string, unknown>;
     if (typeof v.stack === "string") out["stack"] = v.stack.split("\n");
     return out;
   };
@@ -186,7 +204,11 @@ async function loadHandler(): Promise<Handler> {
     throw err;
   }
   const handler = mod[exportName] ?? (mod["default"] as Record<string, unknown> | undefined)?.[exportName];
-  if (typeof handler !== "function") throw new RuntimeError("HandlerNotFound", `${path.basename(moduleBase)}.${exportName} is undefined or not exported`);
+  if (typeof handler !== "function")
+    throw new RuntimeError(
+      "HandlerNotFound",
+      `${path.basename(moduleBase)}.${exportName} is undefined or not exported`,
+    );
   return handler as Handler;
 }
 
@@ -198,7 +220,9 @@ let current: InvokeMessage | undefined;
 function context(msg: InvokeMessage) {
   const env = process.env;
   const deprecated = () => {
-    throw new Error("context.done/succeed/fail are not supported by the local runtime; return or throw from an async handler");
+    throw new Error(
+      "context.done/succeed/fail are not supported by the local runtime; return or throw from an async handler",
+    );
   };
   return {
     callbackWaitsForEmptyEventLoop: true,
@@ -218,9 +242,14 @@ function context(msg: InvokeMessage) {
 
 function runHandler(handler: Handler, msg: InvokeMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const callback = (err?: unknown, data?: unknown) => (err !== undefined && err !== null ? reject(err) : resolve(data));
+    const callback = (err?: unknown, data?: unknown) =>
+      err !== undefined && err !== null ? reject(err) : resolve(data);
     const returned = handler(msg.event, context(msg), callback);
-    if (returned !== null && typeof returned === "object" && typeof (returned as Promise<unknown>).then === "function") {
+    if (
+      returned !== null &&
+      typeof returned === "object" &&
+      typeof (returned as Promise<unknown>).then === "function"
+    ) {
       (returned as Promise<unknown>).then(resolve, reject);
     } else if (handler.length < 3) {
       resolve(returned);
@@ -251,7 +280,11 @@ async function flushOutput(requestId: string): Promise<void> {
 }
 
 function sendResult(msg: InvokeMessage, outcome: Outcome): void {
-  send(outcome.ok ? { t: "result", requestId: msg.requestId, ok: true, payload: outcome.payload } : { t: "result", requestId: msg.requestId, ok: false, error: outcome.error });
+  send(
+    outcome.ok
+      ? { t: "result", requestId: msg.requestId, ok: true, payload: outcome.payload }
+      : { t: "result", requestId: msg.requestId, ok: false, error: outcome.error },
+  );
 }
 
 async function finish(msg: InvokeMessage, outcome: Outcome): Promise<void> {
@@ -287,8 +320,12 @@ function fatal(label: string, errorType: string, err: unknown, exitCode: number)
 
 async function main(): Promise<void> {
   patchConsole();
-  process.on("uncaughtException", (err) => fatal("Uncaught Exception", isErrorLike(err) ? err.name : "Runtime.UncaughtException", err, 129));
-  process.on("unhandledRejection", (reason) => fatal("Unhandled Promise Rejection", "Runtime.UnhandledPromiseRejection", reason, 128));
+  process.on("uncaughtException", (err) =>
+    fatal("Uncaught Exception", isErrorLike(err) ? err.name : "Runtime.UncaughtException", err, 129),
+  );
+  process.on("unhandledRejection", (reason) =>
+    fatal("Unhandled Promise Rejection", "Runtime.UnhandledPromiseRejection", reason, 128),
+  );
 
   let handler: Handler;
   try {

@@ -47,10 +47,22 @@ export class LogsApi {
       call: (operation, input) => this.call(operation, input),
       envelopeError: (problem) =>
         problem === "tooLarge"
-          ? new ServiceError("RequestEntityTooLargeException", `The request body is larger than ${MAX_REQUEST_BYTES} bytes.`, 413)
+          ? new ServiceError(
+              "RequestEntityTooLargeException",
+              `The request body is larger than ${MAX_REQUEST_BYTES} bytes.`,
+              413,
+            )
           : problem === "notThisService"
-            ? new ServiceError("UnknownOperationException", "Expected a POST with X-Amz-Target: Logs_20140328.<Operation>.")
-            : new ServiceError("SerializationException", problem === "badJson" ? "The request body is not valid JSON." : "The request body must be a JSON object."),
+            ? new ServiceError(
+                "UnknownOperationException",
+                "Expected a POST with X-Amz-Target: Logs_20140328.<Operation>.",
+              )
+            : new ServiceError(
+                "SerializationException",
+                problem === "badJson"
+                  ? "The request body is not valid JSON."
+                  : "The request body must be a JSON object.",
+              ),
       errorReply: (err) =>
         err instanceof ServiceError
           ? { status: err.status, body: { __type: err.type, message: err.message } }
@@ -92,9 +104,13 @@ export class LogsApi {
   private groupOf(input: Json): GroupInfo {
     const name = optString(input, "logGroupName");
     const identifier = optString(input, "logGroupIdentifier");
-    if (name !== undefined && identifier !== undefined) throw invalid("logGroupName and logGroupIdentifier are mutually exclusive.");
+    if (name !== undefined && identifier !== undefined)
+      throw invalid("logGroupName and logGroupIdentifier are mutually exclusive.");
     const wanted = name ?? identifierToName(identifier);
-    if (wanted === undefined) throw invalid("1 validation error detected: Value null at 'logGroupName' failed to satisfy constraint: Member must not be null");
+    if (wanted === undefined)
+      throw invalid(
+        "1 validation error detected: Value null at 'logGroupName' failed to satisfy constraint: Member must not be null",
+      );
     const g = this.store.group(wanted);
     if (!g) throw groupNotFound();
     return g;
@@ -118,7 +134,9 @@ export class LogsApi {
       throw err;
     }
     const after = decodeToken(optString(input, "nextToken"), "filter");
-    const streams = [...g.streams.values()].filter((s) => (names ? names.includes(s.name) : prefix === undefined || s.name.startsWith(prefix)));
+    const streams = [...g.streams.values()].filter((s) =>
+      names ? names.includes(s.name) : prefix === undefined || s.name.startsWith(prefix),
+    );
     const selected: StoredEvent[] = [];
     for (const s of streams) {
       for (const e of s.events) {
@@ -130,7 +148,13 @@ export class LogsApi {
     selected.sort(compareByTimeAndSeq);
     const page = selected.slice(0, limit);
     const out: Json = {
-      events: page.map((e) => ({ logStreamName: e.logStream, timestamp: e.timestamp, message: e.message, ingestionTime: e.ingestionTime, eventId: e.id })),
+      events: page.map((e) => ({
+        logStreamName: e.logStream,
+        timestamp: e.timestamp,
+        message: e.message,
+        ingestionTime: e.ingestionTime,
+        eventId: e.id,
+      })),
       searchedLogStreams: [],
     };
     if (selected.length > limit) out["nextToken"] = encodeToken("filter", page.at(-1)!);
@@ -140,7 +164,10 @@ export class LogsApi {
   private getLogEvents(input: Json): Json {
     const g = this.groupOf(input);
     const streamName = optString(input, "logStreamName");
-    if (streamName === undefined) throw invalid("1 validation error detected: Value null at 'logStreamName' failed to satisfy constraint: Member must not be null");
+    if (streamName === undefined)
+      throw invalid(
+        "1 validation error detected: Value null at 'logStreamName' failed to satisfy constraint: Member must not be null",
+      );
     const s: StreamInfo | undefined = g.streams.get(streamName);
     if (!s) throw streamNotFound();
     const start = optInt(input, "startTime", 0);
@@ -165,7 +192,9 @@ export class LogsApi {
       [lo, hi] = [Math.max(0, inRange.length - limit), inRange.length];
     }
     return {
-      events: inRange.slice(lo, hi).map((e) => ({ timestamp: e.timestamp, message: e.message, ingestionTime: e.ingestionTime })),
+      events: inRange
+        .slice(lo, hi)
+        .map((e) => ({ timestamp: e.timestamp, message: e.message, ingestionTime: e.ingestionTime })),
       nextForwardToken: `f/${String(hi).padStart(20, "0")}/s`,
       nextBackwardToken: `b/${String(lo).padStart(20, "0")}/s`,
     };
@@ -175,20 +204,29 @@ export class LogsApi {
     const g = this.groupOf(input);
     const prefix = optString(input, "logStreamNamePrefix");
     const orderBy = optString(input, "orderBy") ?? "LogStreamName";
-    if (orderBy !== "LogStreamName" && orderBy !== "LastEventTime") throw invalid("orderBy must be LogStreamName or LastEventTime.");
-    if (orderBy === "LastEventTime" && prefix !== undefined) throw invalid("Cannot order by LastEventTime with a logStreamNamePrefix.");
+    if (orderBy !== "LogStreamName" && orderBy !== "LastEventTime")
+      throw invalid("orderBy must be LogStreamName or LastEventTime.");
+    if (orderBy === "LastEventTime" && prefix !== undefined)
+      throw invalid("Cannot order by LastEventTime with a logStreamNamePrefix.");
     const limit = optInt(input, "limit", 50);
     if (limit < 1 || limit > 50) throw invalid("limit must be between 1 and 50.");
     const descending = input["descending"] === true;
-    const key = (s: StreamInfo) => (orderBy === "LastEventTime" ? String(s.events.at(-1)?.timestamp ?? 0).padStart(16, "0") + s.name : s.name);
-    const streams = [...g.streams.values()].filter((s) => prefix === undefined || s.name.startsWith(prefix)).sort((a, b) => cmp(key(a), key(b)) * (descending ? -1 : 1));
+    const key = (s: StreamInfo) =>
+      orderBy === "LastEventTime" ? String(s.events.at(-1)?.timestamp ?? 0).padStart(16, "0") + s.name : s.name;
+    const streams = [...g.streams.values()]
+      .filter((s) => prefix === undefined || s.name.startsWith(prefix))
+      .sort((a, b) => cmp(key(a), key(b)) * (descending ? -1 : 1));
     const { page, next } = pageOf(streams, optString(input, "nextToken"), limit);
     const out: Json = {
       logStreams: page.map((s) => ({
         logStreamName: s.name,
         creationTime: s.creationTime,
         ...(s.events.length
-          ? { firstEventTimestamp: s.events[0]!.timestamp, lastEventTimestamp: s.events.at(-1)!.timestamp, lastIngestionTime: s.events.at(-1)!.ingestionTime }
+          ? {
+              firstEventTimestamp: s.events[0]!.timestamp,
+              lastEventTimestamp: s.events.at(-1)!.timestamp,
+              lastIngestionTime: s.events.at(-1)!.ingestionTime,
+            }
           : {}),
         uploadSequenceToken: String(s.events.length),
         arn: `${this.groupArn(g.name)}:log-stream:${s.name}`,
@@ -202,10 +240,17 @@ export class LogsApi {
   private describeLogGroups(input: Json): Json {
     const prefix = optString(input, "logGroupNamePrefix");
     const pattern = optString(input, "logGroupNamePattern");
-    if (prefix !== undefined && pattern !== undefined) throw invalid("logGroupNamePrefix and logGroupNamePattern are mutually exclusive.");
+    if (prefix !== undefined && pattern !== undefined)
+      throw invalid("logGroupNamePrefix and logGroupNamePattern are mutually exclusive.");
     const limit = optInt(input, "limit", 50);
     if (limit < 1 || limit > 50) throw invalid("limit must be between 1 and 50.");
-    const groups = this.store.allGroups().filter((g) => (prefix === undefined || g.name.startsWith(prefix)) && (pattern === undefined || g.name.toLowerCase().includes(pattern.toLowerCase())));
+    const groups = this.store
+      .allGroups()
+      .filter(
+        (g) =>
+          (prefix === undefined || g.name.startsWith(prefix)) &&
+          (pattern === undefined || g.name.toLowerCase().includes(pattern.toLowerCase())),
+      );
     const { page, next } = pageOf(groups, optString(input, "nextToken"), limit);
     const out: Json = {
       logGroups: page.map((g) => ({
@@ -247,7 +292,8 @@ function optStringArray(input: Json, key: string): string[] | undefined {
 function optInt(input: Json, key: string, fallback: number): number {
   const v = input[key];
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw invalid(`${key} must be a non-negative whole number.`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
+    throw invalid(`${key} must be a non-negative whole number.`);
   return v;
 }
 

@@ -16,7 +16,9 @@ export function compileFilterPattern(pattern: string | undefined): EventMatcher 
   const text = (pattern ?? "").trim();
   if (text === "" || text === '""') return () => true;
   if (text.startsWith("{") || text.startsWith("[")) {
-    throw new FilterPatternError("the local cloud supports term filter patterns only (terms, \"quoted phrases\", ?optional and -excluded terms), not JSON or space-delimited patterns");
+    throw new FilterPatternError(
+      'the local cloud supports term filter patterns only (terms, "quoted phrases", ?optional and -excluded terms), not JSON or space-delimited patterns',
+    );
   }
   const all: string[] = [];
   const any: string[] = [];
@@ -26,7 +28,10 @@ export function compileFilterPattern(pattern: string | undefined): EventMatcher 
     else if (token.kind === "-") none.push(token.term);
     else all.push(token.term);
   }
-  return (message) => all.every((t) => message.includes(t)) && (any.length === 0 || any.some((t) => message.includes(t))) && !none.some((t) => message.includes(t));
+  return (message) =>
+    all.every((t) => message.includes(t)) &&
+    (any.length === 0 || any.some((t) => message.includes(t))) &&
+    !none.some((t) => message.includes(t));
 }
 
 function* tokens(text: string): Generator<{ kind: "" | "?" | "-"; term: string }> {
@@ -48,7 +53,8 @@ function* tokens(text: string): Generator<{ kind: "" | "?" | "-"; term: string }
     while (end < text.length && text[end] !== " " && text[end] !== "\t") end++;
     const term = text.slice(i, end);
     i = end;
-    if (term.includes('"')) throw new FilterPatternError(`filter pattern term ${JSON.stringify(term)} has a stray double quote`);
+    if (term.includes('"'))
+      throw new FilterPatternError(`filter pattern term ${JSON.stringify(term)} has a stray double quote`);
     yield { kind, term };
   }
 }

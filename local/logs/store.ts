@@ -66,7 +66,9 @@ export class LogStore extends EventEmitter<{ append: [group: string, stream: str
       mkdirSync(dir, { recursive: true });
       // A rewrite a crash interrupted: the group's file it was to replace is still whole.
       for (const f of readdirSync(dir).filter((f) => f.endsWith(".tmp"))) rmSync(path.join(dir, f), { force: true });
-      for (const f of readdirSync(dir).filter((f) => f.endsWith(".jsonl")).sort()) {
+      for (const f of readdirSync(dir)
+        .filter((f) => f.endsWith(".jsonl"))
+        .sort()) {
         endTornLine(path.join(dir, f));
         this.load(path.join(dir, f));
       }
@@ -86,16 +88,30 @@ export class LogStore extends EventEmitter<{ append: [group: string, stream: str
     let g: GroupInfo | undefined;
     for (const line of readJsonLines<Line>(file)) {
       if (line.k === "group") {
-        g = { name: line.name, creationTime: line.t, ...(line.retention !== undefined ? { retentionInDays: line.retention } : {}), streams: new Map(), nextSeq: line.next ?? 1 };
+        g = {
+          name: line.name,
+          creationTime: line.t,
+          ...(line.retention !== undefined ? { retentionInDays: line.retention } : {}),
+          streams: new Map(),
+          nextSeq: line.next ?? 1,
+        };
         this.groups.set(line.name, g);
       } else if (!g) {
         return; // not a group file
       } else if (line.k === "stream") {
-        if (!g.streams.has(line.name)) g.streams.set(line.name, { name: line.name, creationTime: line.t, events: [], storedBytes: 0 });
+        if (!g.streams.has(line.name))
+          g.streams.set(line.name, { name: line.name, creationTime: line.t, events: [], storedBytes: 0 });
       } else {
         const s = g.streams.get(line.s);
         if (!s) continue;
-        s.events.push({ id: eventId(line.t, line.q), seq: line.q, timestamp: line.t, ingestionTime: line.i, message: line.m, logStream: line.s });
+        s.events.push({
+          id: eventId(line.t, line.q),
+          seq: line.q,
+          timestamp: line.t,
+          ingestionTime: line.i,
+          message: line.m,
+          logStream: line.s,
+        });
         s.storedBytes += Buffer.byteLength(line.m);
         g.nextSeq = Math.max(g.nextSeq, line.q + 1);
         this.lastIngestion = Math.max(this.lastIngestion, line.i);
@@ -114,9 +130,22 @@ export class LogStore extends EventEmitter<{ append: [group: string, stream: str
       this.rewrite(g);
     }
     if (!g) {
-      g = { name, creationTime: Date.now(), ...(opts.retentionInDays !== undefined ? { retentionInDays: opts.retentionInDays } : {}), streams: new Map(), nextSeq: 1 };
+      g = {
+        name,
+        creationTime: Date.now(),
+        ...(opts.retentionInDays !== undefined ? { retentionInDays: opts.retentionInDays } : {}),
+        streams: new Map(),
+        nextSeq: 1,
+      };
       this.groups.set(name, g);
-      this.persist(name, [{ k: "group", name, t: g.creationTime, ...(opts.retentionInDays !== undefined ? { retention: opts.retentionInDays } : {}) }]);
+      this.persist(name, [
+        {
+          k: "group",
+          name,
+          t: g.creationTime,
+          ...(opts.retentionInDays !== undefined ? { retention: opts.retentionInDays } : {}),
+        },
+      ]);
     }
     return g;
   }
@@ -143,7 +172,8 @@ export class LogStore extends EventEmitter<{ append: [group: string, stream: str
       for (const s of g.streams.values()) {
         // A stream's timestamps never go backwards (see above), so the expired events lead.
         let n = 0;
-        while (n < s.events.length && s.events[n]!.timestamp < cutoff) s.storedBytes -= Buffer.byteLength(s.events[n++]!.message);
+        while (n < s.events.length && s.events[n]!.timestamp < cutoff)
+          s.storedBytes -= Buffer.byteLength(s.events[n++]!.message);
         if (n > 0) s.events.splice(0, n);
         dropped += n;
       }
@@ -156,10 +186,19 @@ export class LogStore extends EventEmitter<{ append: [group: string, stream: str
   private rewrite(g: GroupInfo): void {
     const file = this.fileOf(g.name);
     if (!file) return;
-    const lines: Line[] = [{ k: "group", name: g.name, t: g.creationTime, ...(g.retentionInDays !== undefined ? { retention: g.retentionInDays } : {}), next: g.nextSeq }];
+    const lines: Line[] = [
+      {
+        k: "group",
+        name: g.name,
+        t: g.creationTime,
+        ...(g.retentionInDays !== undefined ? { retention: g.retentionInDays } : {}),
+        next: g.nextSeq,
+      },
+    ];
     for (const s of g.streams.values()) {
       lines.push({ k: "stream", name: s.name, t: s.creationTime });
-      for (const e of s.events) lines.push({ k: "ev", s: s.name, q: e.seq, t: e.timestamp, i: e.ingestionTime, m: e.message });
+      for (const e of s.events)
+        lines.push({ k: "ev", s: s.name, q: e.seq, t: e.timestamp, i: e.ingestionTime, m: e.message });
     }
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, lines.map((l) => `${JSON.stringify(l)}\n`).join(""));
@@ -185,7 +224,14 @@ export class LogStore extends EventEmitter<{ append: [group: string, stream: str
       const timestamp = Math.max(Math.trunc(e.timestamp), floor);
       floor = timestamp;
       const seq = g.nextSeq++;
-      const ev: StoredEvent = { id: eventId(timestamp, seq), seq, timestamp, ingestionTime: ingestion, message: e.message, logStream: streamName };
+      const ev: StoredEvent = {
+        id: eventId(timestamp, seq),
+        seq,
+        timestamp,
+        ingestionTime: ingestion,
+        message: e.message,
+        logStream: streamName,
+      };
       s.events.push(ev);
       s.storedBytes += Buffer.byteLength(e.message);
       stored.push(ev);

@@ -128,7 +128,13 @@ export class Subscription {
       logGroup: "",
       logStream: "",
       subscriptionFilters: [],
-      logEvents: [{ id: "", timestamp: Date.now(), message: "CWL CONTROL MESSAGE: Checking health of destination Lambda function." }],
+      logEvents: [
+        {
+          id: "",
+          timestamp: Date.now(),
+          message: "CWL CONTROL MESSAGE: Checking health of destination Lambda function.",
+        },
+      ],
     };
     this.opts.deliver({ awslogs: { data: encodeAwslogsData(message) } });
     if (this.opts.cursorFile) writeJsonAtomic(this.opts.cursorFile, this.cursors);

@@ -45,7 +45,11 @@ export interface KeyFilter {
 
 /** The notification's filter rules apply to the key as stored (not encoded). */
 export function matchesKeyFilter(key: string, filter: KeyFilter): boolean {
-  return key.startsWith(filter.prefix) && key.endsWith(filter.suffix) && key.length >= filter.prefix.length + filter.suffix.length;
+  return (
+    key.startsWith(filter.prefix) &&
+    key.endsWith(filter.suffix) &&
+    key.length >= filter.prefix.length + filter.suffix.length
+  );
 }
 
 /** `s3:ObjectCreated:*` matches `ObjectCreated:Put`, `ObjectCreated:Copy`, ... */
@@ -98,7 +102,10 @@ export function s3EventRecord(w: ObjectWrite, o: RecordOptions): S3EventRecord {
     eventName: w.eventName,
     userIdentity: { principalId: o.principalId },
     requestParameters: { sourceIPAddress: w.sourceIp },
-    responseElements: { "x-amz-request-id": randomBytes(8).toString("hex").toUpperCase(), "x-amz-id-2": randomBytes(48).toString("base64") },
+    responseElements: {
+      "x-amz-request-id": randomBytes(8).toString("hex").toUpperCase(),
+      "x-amz-id-2": randomBytes(48).toString("base64"),
+    },
     s3: {
       s3SchemaVersion: "1.0",
       configurationId: o.configurationId,
@@ -113,7 +120,11 @@ export function s3EventRecord(w: ObjectWrite, o: RecordOptions): S3EventRecord {
 
 /** The part of s3rver's event this module trusts. */
 interface S3rverEvent {
-  Records?: { eventName?: string; requestParameters?: { sourceIPAddress?: string }; s3?: { bucket?: { name?: string }; object?: { key?: string; size?: number; eTag?: string } } }[];
+  Records?: {
+    eventName?: string;
+    requestParameters?: { sourceIPAddress?: string };
+    s3?: { bucket?: { name?: string }; object?: { key?: string; size?: number; eTag?: string } };
+  }[];
 }
 
 /** The part of the s3rver instance this module uses. */
@@ -150,9 +161,16 @@ export function bridgeS3rverEvents(s3rver: S3rverLike, configs: NotificationConf
     const key = r?.s3?.object?.key;
     if (!r || bucket === undefined || key === undefined || r.eventName === undefined) return;
     const eventName = realEventName(r.eventName, requestContext.getStore());
-    const write: ObjectWrite = { bucket, key, eventName, sourceIp: normaliseIp(r.requestParameters?.sourceIPAddress), at: new Date() };
+    const write: ObjectWrite = {
+      bucket,
+      key,
+      eventName,
+      sourceIp: normaliseIp(r.requestParameters?.sourceIPAddress),
+      at: new Date(),
+    };
     if (typeof r.s3?.object?.size === "number") write.size = r.s3.object.size;
-    const eTag = r.s3?.object?.eTag ?? (eventName.startsWith("ObjectCreated:") ? storedETag(s3rver, bucket, key) : undefined);
+    const eTag =
+      r.s3?.object?.eTag ?? (eventName.startsWith("ObjectCreated:") ? storedETag(s3rver, bucket, key) : undefined);
     if (eTag !== undefined) write.eTag = eTag.replace(/"/g, "");
     for (const c of configs) {
       if (c.bucket !== bucket || !matchesEventType(eventName, c.events) || !matchesKeyFilter(key, c.filter)) continue;
@@ -162,7 +180,8 @@ export function bridgeS3rverEvents(s3rver: S3rverLike, configs: NotificationConf
 }
 
 function realEventName(s3rverName: string, req: { method: string; url: string } | undefined): string {
-  if (s3rverName === "ObjectCreated:Post" && req && /[?&]uploadId=/.test(req.url)) return "ObjectCreated:CompleteMultipartUpload";
+  if (s3rverName === "ObjectCreated:Post" && req && /[?&]uploadId=/.test(req.url))
+    return "ObjectCreated:CompleteMultipartUpload";
   return s3rverName;
 }
 

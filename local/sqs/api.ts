@@ -39,10 +39,20 @@ class ServiceError extends Error {
   }
 }
 
-const noSuchQueue = () => new ServiceError("QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist.");
+const noSuchQueue = () =>
+  new ServiceError(
+    "QueueDoesNotExist",
+    "AWS.SimpleQueueService.NonExistentQueue",
+    "The specified queue does not exist.",
+  );
 const invalidValue = (name: string, value: unknown, reason: string) =>
-  new ServiceError("InvalidParameterValue", "InvalidParameterValue", `Value ${String(value)} for parameter ${name} is invalid. Reason: ${reason}`);
-const missing = (name: string) => new ServiceError("MissingParameter", "MissingParameter", `The request must contain the parameter ${name}.`);
+  new ServiceError(
+    "InvalidParameterValue",
+    "InvalidParameterValue",
+    `Value ${String(value)} for parameter ${name} is invalid. Reason: ${reason}`,
+  );
+const missing = (name: string) =>
+  new ServiceError("MissingParameter", "MissingParameter", `The request must contain the parameter ${name}.`);
 
 type Json = Record<string, unknown>;
 
@@ -64,7 +74,12 @@ const QUEUE_ATTRIBUTES = [
   "SqsManagedSseEnabled",
 ] as const;
 
-const MESSAGE_ATTRIBUTES = ["SentTimestamp", "ApproximateReceiveCount", "ApproximateFirstReceiveTimestamp", "SenderId"] as const;
+const MESSAGE_ATTRIBUTES = [
+  "SentTimestamp",
+  "ApproximateReceiveCount",
+  "ApproximateFirstReceiveTimestamp",
+  "SenderId",
+] as const;
 
 export class SqsApi {
   private readonly http = new LoopbackServer(
@@ -74,15 +89,38 @@ export class SqsApi {
       call: (operation, input) => this.call(operation, input),
       envelopeError: (problem) =>
         problem === "tooLarge"
-          ? new ServiceError("RequestEntityTooLarge", "RequestEntityTooLarge", `The request body is larger than ${MAX_REQUEST_BYTES} bytes.`, 413)
+          ? new ServiceError(
+              "RequestEntityTooLarge",
+              "RequestEntityTooLarge",
+              `The request body is larger than ${MAX_REQUEST_BYTES} bytes.`,
+              413,
+            )
           : problem === "notThisService"
-            ? new ServiceError("UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", "Expected a POST with X-Amz-Target: AmazonSQS.<Operation> (the AWS JSON protocol).")
-            : new ServiceError("InvalidParameterValue", "InvalidParameterValue", problem === "badJson" ? "The request body is not valid JSON." : "The request body must be a JSON object."),
+            ? new ServiceError(
+                "UnsupportedOperation",
+                "AWS.SimpleQueueService.UnsupportedOperation",
+                "Expected a POST with X-Amz-Target: AmazonSQS.<Operation> (the AWS JSON protocol).",
+              )
+            : new ServiceError(
+                "InvalidParameterValue",
+                "InvalidParameterValue",
+                problem === "badJson"
+                  ? "The request body is not valid JSON."
+                  : "The request body must be a JSON object.",
+              ),
       // The query-compatible code in x-amzn-query-error is what the SDK names its exception after.
       errorReply: (err) =>
         err instanceof ServiceError
-          ? { status: err.status, body: { __type: `com.amazonaws.sqs#${err.type}`, message: err.message }, headers: { "x-amzn-query-error": `${err.queryCode};Sender` } }
-          : { status: 500, body: { __type: "com.amazonaws.sqs#InternalError", message: (err as Error).message }, headers: { "x-amzn-query-error": "InternalError;Receiver" } },
+          ? {
+              status: err.status,
+              body: { __type: `com.amazonaws.sqs#${err.type}`, message: err.message },
+              headers: { "x-amzn-query-error": `${err.queryCode};Sender` },
+            }
+          : {
+              status: 500,
+              body: { __type: "com.amazonaws.sqs#InternalError", message: (err as Error).message },
+              headers: { "x-amzn-query-error": "InternalError;Receiver" },
+            },
     }),
   );
   private endpoint = "";
@@ -123,7 +161,11 @@ export class SqsApi {
       case "DeleteMessage":
         return this.deleteMessage(input);
       default:
-        throw new ServiceError("UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", `The local cloud does not serve ${operation}.`);
+        throw new ServiceError(
+          "UnsupportedOperation",
+          "AWS.SimpleQueueService.UnsupportedOperation",
+          `The local cloud does not serve ${operation}.`,
+        );
     }
   }
 
@@ -160,7 +202,8 @@ export class SqsApi {
     const queue = this.queueOf(input);
     const wanted = optStringArray(input, "AttributeNames") ?? [];
     for (const a of wanted) {
-      if (a !== "All" && !(QUEUE_ATTRIBUTES as readonly string[]).includes(a)) throw new ServiceError("InvalidAttributeName", "InvalidAttributeName", `Unknown Attribute ${a}.`);
+      if (a !== "All" && !(QUEUE_ATTRIBUTES as readonly string[]).includes(a))
+        throw new ServiceError("InvalidAttributeName", "InvalidAttributeName", `Unknown Attribute ${a}.`);
     }
     const names = wanted.includes("All") ? [...QUEUE_ATTRIBUTES] : wanted;
     if (names.length === 0) return {}; // SQS answers a request for no attributes with none
@@ -185,11 +228,17 @@ export class SqsApi {
     const max = optInt(input, "MaxNumberOfMessages", 1);
     if (max < 1 || max > 10) throw invalidValue("MaxNumberOfMessages", max, "Must be between 1 and 10, if provided.");
     const visibility = optInt(input, "VisibilityTimeout", DEFAULT_VISIBILITY_TIMEOUT_SECONDS);
-    if (visibility < 0 || visibility > 43_200) throw invalidValue("VisibilityTimeout", visibility, "Must be >= 0 and <= 43200, if provided.");
+    if (visibility < 0 || visibility > 43_200)
+      throw invalidValue("VisibilityTimeout", visibility, "Must be >= 0 and <= 43200, if provided.");
     const wait = optInt(input, "WaitTimeSeconds", 0);
     if (wait < 0 || wait > 20) throw invalidValue("WaitTimeSeconds", wait, "Must be >= 0 and <= 20, if provided.");
-    const requested = [...(optStringArray(input, "MessageSystemAttributeNames") ?? []), ...(optStringArray(input, "AttributeNames") ?? [])];
-    const attributes = requested.includes("All") ? [...MESSAGE_ATTRIBUTES] : MESSAGE_ATTRIBUTES.filter((a) => requested.includes(a));
+    const requested = [
+      ...(optStringArray(input, "MessageSystemAttributeNames") ?? []),
+      ...(optStringArray(input, "AttributeNames") ?? []),
+    ];
+    const attributes = requested.includes("All")
+      ? [...MESSAGE_ATTRIBUTES]
+      : MESSAGE_ATTRIBUTES.filter((a) => requested.includes(a));
 
     const deadline = Date.now() + wait * 1000;
     let got = this.queues.receive(queue, max, visibility);
@@ -224,7 +273,8 @@ export class SqsApi {
     try {
       this.queues.delete(queue, handle);
     } catch (err) {
-      if (err instanceof ReceiptHandleError) throw new ServiceError("ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid", err.message, 404);
+      if (err instanceof ReceiptHandleError)
+        throw new ServiceError("ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid", err.message, 404);
       throw err;
     }
     return {};
@@ -243,13 +293,15 @@ function optString(input: Json, key: string): string | undefined {
 function optStringArray(input: Json, key: string): string[] | undefined {
   const v = input[key];
   if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) throw invalidValue(key, JSON.stringify(v), "Must be a list of strings.");
+  if (!Array.isArray(v) || !v.every((x) => typeof x === "string"))
+    throw invalidValue(key, JSON.stringify(v), "Must be a list of strings.");
   return v as string[];
 }
 
 function optInt(input: Json, key: string, fallback: number): number {
   const v = input[key];
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== "number" || !Number.isInteger(v)) throw invalidValue(key, JSON.stringify(v), "Must be a whole number.");
+  if (typeof v !== "number" || !Number.isInteger(v))
+    throw invalidValue(key, JSON.stringify(v), "Must be a whole number.");
   return v;
 }

@@ -104,7 +104,12 @@ export class FailureQueues {
         firstReceiveTimestamp: state?.firstReceiveTimestamp ?? now,
       };
       vis.set(m.messageId, next);
-      out.push({ ...m, receiptHandle, receiveCount: next.receiveCount, firstReceiveTimestamp: next.firstReceiveTimestamp });
+      out.push({
+        ...m,
+        receiptHandle,
+        receiveCount: next.receiveCount,
+        firstReceiveTimestamp: next.firstReceiveTimestamp,
+      });
       last = i;
     }
     if (last >= 0) this.cursor.set(queue, last + 1);
@@ -117,7 +122,8 @@ export class FailureQueues {
    */
   delete(queue: string, receiptHandle: string): void {
     const decoded = decodeHandle(receiptHandle);
-    if (!decoded || decoded.queue !== queue) throw new ReceiptHandleError(`The input receipt handle "${receiptHandle}" is not a valid receipt handle.`);
+    if (!decoded || decoded.queue !== queue)
+      throw new ReceiptHandleError(`The input receipt handle "${receiptHandle}" is not a valid receipt handle.`);
     const file = failureFile(this.dir, queue);
     if (!existsSync(file)) return;
     // Only that message's line goes: every other line stays byte for byte, even one this does not serve.
@@ -168,13 +174,16 @@ function messageIdOf(queue: string, body: string, nth: number): string {
 
 /** Opaque to clients, like SQS's: the queue, the message and a nonce (each receive gets a new handle). */
 function encodeHandle(queue: string, messageId: string): string {
-  return Buffer.from(JSON.stringify({ q: queue, m: messageId, n: randomBytes(12).toString("base64url") })).toString("base64");
+  return Buffer.from(JSON.stringify({ q: queue, m: messageId, n: randomBytes(12).toString("base64url") })).toString(
+    "base64",
+  );
 }
 
 function decodeHandle(handle: string): { queue: string; messageId: string } | undefined {
   try {
     const v = JSON.parse(Buffer.from(handle, "base64").toString("utf8")) as { q?: unknown; m?: unknown; n?: unknown };
-    if (typeof v.q === "string" && typeof v.m === "string" && typeof v.n === "string") return { queue: v.q, messageId: v.m };
+    if (typeof v.q === "string" && typeof v.m === "string" && typeof v.n === "string")
+      return { queue: v.q, messageId: v.m };
   } catch {
     // not one of ours
   }

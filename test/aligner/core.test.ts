@@ -7,11 +7,33 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compareAlignment, FastaScanner, validateFasta } from "../../core/fasta.ts";
 import { formatBytes } from "../../core/format-bytes.ts";
-import { JOB_ERROR_TYPES, jobEventFields, jobEventMessage, readJobEvent, type JobEvent } from "../../core/job-events.ts";
+import {
+  JOB_ERROR_TYPES,
+  jobEventFields,
+  jobEventMessage,
+  readJobEvent,
+  type JobEvent,
+} from "../../core/job-events.ts";
 import { parseLogEvent } from "../../core/logs/parse.ts";
-import { formatMafftArgs, keepsAnySymbol, MAFFT_OPTIONS, MAX_MAFFT_ARG_TOKENS, parseMafftArgs, reordersOutput, validateMafftArgs } from "../../core/mafft-args.ts";
+import {
+  formatMafftArgs,
+  keepsAnySymbol,
+  MAFFT_OPTIONS,
+  MAX_MAFFT_ARG_TOKENS,
+  parseMafftArgs,
+  reordersOutput,
+  validateMafftArgs,
+} from "../../core/mafft-args.ts";
 import { DEFAULT_STDERR_POLICY, mafftInputComplaint, StderrForwarder, StderrLines } from "../../core/mafft-stderr.ts";
-import { MAX_S3_KEY_BYTES, MAX_USER_METADATA_BYTES, OUTPUT_METADATA, OutputKeyError, outputKeyFor, outputMetadata, userMetadataBytes } from "../../core/output-key.ts";
+import {
+  MAX_S3_KEY_BYTES,
+  MAX_USER_METADATA_BYTES,
+  OUTPUT_METADATA,
+  OutputKeyError,
+  outputKeyFor,
+  outputMetadata,
+  userMetadataBytes,
+} from "../../core/output-key.ts";
 import { decodeEventKey, encodeEventKey, EventKeyError } from "../../core/s3-event-key.ts";
 
 const enc = new TextEncoder();
@@ -84,7 +106,16 @@ describe("FASTA validation", () => {
   });
 
   it("any chunking of a bad file gives the same reason", () => {
-    const bad = [">a\nMKV\n>a\nMKV\n", ">a\nMK1V\n>b\nM\n", "hello\n>a\nM\n", ">a\n\n>b\nMK\n", ">a\nMK\n", "", ">\nMK\n>b\nMK\n", ">a\x00\nMK\n>b\nMK\n"];
+    const bad = [
+      ">a\nMKV\n>a\nMKV\n",
+      ">a\nMK1V\n>b\nM\n",
+      "hello\n>a\nM\n",
+      ">a\n\n>b\nMK\n",
+      ">a\nMK\n",
+      "",
+      ">\nMK\n>b\nMK\n",
+      ">a\x00\nMK\n>b\nMK\n",
+    ];
     fc.assert(
       fc.property(fc.constantFrom(...bad), fc.array(fc.nat(), { maxLength: 6 }), (text, cuts) => {
         const whole = validateFasta(text);
@@ -106,27 +137,38 @@ describe("FASTA validation", () => {
     expect(reason("\n  \n")).toBe("holds only blank lines; upload a FASTA file with at least two sequences");
     expect(reason(">a b c\nMKV\n")).toBe("holds only one sequence ('a'); MAFFT needs at least 2 to align");
     expect(reason(">a\nMK V\tL\r\n>b\nMKVL\n")).toBe("ok");
-    expect(reason(">a\nMK*\n>b\nMKVL\n")).toBe("has '*' at line 2, column 3, in record 1 ('a'); sequences may hold only letters and '-' gaps (MAFFT's --anysymbol keeps other symbols)");
+    expect(reason(">a\nMK*\n>b\nMKVL\n")).toBe(
+      "has '*' at line 2, column 3, in record 1 ('a'); sequences may hold only letters and '-' gaps (MAFFT's --anysymbol keeps other symbols)",
+    );
     expect(reason(">a\nMK*\n>b\nMKVL\n", { symbols: "printable" })).toBe("ok");
     expect(reason(">a\nMKé\n>b\nMKVL\n")).toMatch(/^has a non-ASCII character at line 2/);
-    expect(reason(">a\x01\nMK\n>b\nMKVL\n")).toBe("has a control character (byte 0x01) in the header at line 1; headers must be plain text");
-    expect(reason(new Uint8Array([0x3e, 0x61, 0xff, 0x0a, 0x4d, 0x0a, 0x3e, 0x62, 0x0a, 0x4d]))).toBe("has a header that is not UTF-8 text at line 1; save the file as UTF-8");
+    expect(reason(">a\x01\nMK\n>b\nMKVL\n")).toBe(
+      "has a control character (byte 0x01) in the header at line 1; headers must be plain text",
+    );
+    expect(reason(new Uint8Array([0x3e, 0x61, 0xff, 0x0a, 0x4d, 0x0a, 0x3e, 0x62, 0x0a, 0x4d]))).toBe(
+      "has a header that is not UTF-8 text at line 1; save the file as UTF-8",
+    );
     expect(reason(`>${"x".repeat(10_001)}\nMK\n>b\nMK\n`)).toBe("has a header longer than 10000 bytes at line 1");
-    expect(reason(">a\nMK\n>b\nMK\n", { minRecords: 3 })).toBe("holds only 2 sequences; MAFFT needs at least 3 to align");
+    expect(reason(">a\nMK\n>b\nMK\n", { minRecords: 3 })).toBe(
+      "holds only 2 sequences; MAFFT needs at least 3 to align",
+    );
   });
 
   it("compares an alignment with its input: record count and residues per record", () => {
     const input = (validateFasta(">a\nMKVL\n>b\nMKL\n>c\nMK\n") as { ok: true; summary: never }).summary;
-    const out = (t: string) => (validateFasta(t, { symbols: "printable", uniqueNames: false, minRecords: 1 }) as { ok: true; summary: never }).summary;
+    const out = (t: string) =>
+      (validateFasta(t, { symbols: "printable", uniqueNames: false, minRecords: 1 }) as { ok: true; summary: never })
+        .summary;
     expect(compareAlignment(input, out(">a\nmkvl\n>b\nmk-l\n>c\nmk--\n"), false)).toBeUndefined();
     expect(compareAlignment(input, out(">a\nmkvl\n>b\nmk-l\n"), false)).toBe("MAFFT returned 2 sequences for 3");
-    expect(compareAlignment(input, out(">a\nmkvl\n>b\nmk--\n>c\nmk-l\n"), false)).toBe("MAFFT returned record 2 ('b') with 2 residues instead of 3");
+    expect(compareAlignment(input, out(">a\nmkvl\n>b\nmk--\n>c\nmk-l\n"), false)).toBe(
+      "MAFFT returned record 2 ('b') with 2 residues instead of 3",
+    );
     expect(compareAlignment(input, out(">c\nmk--\n>a\nmkvl\n>b\nmk-l\n"), true)).toBeUndefined();
   });
 });
 
 describe("MAFFT arguments", () => {
-
   it("every allowed list survives format → parse unchanged", () => {
     fc.assert(
       fc.property(allowedList, (groups) => {
@@ -140,19 +182,28 @@ describe("MAFFT arguments", () => {
     const tokens = Object.keys(MAFFT_OPTIONS);
     let accepted = 0;
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.constantFrom<string>(...tokens, "--add", "--out", ";", "$(id)", "1e3", "-1", "0x10", "..."), fc.string()), { maxLength: 6 }), (parts) => {
-        const r = parseMafftArgs(parts.join(" "));
-        if (!r.ok) {
-          expect(r.reason).not.toMatch(/\n/);
-          return;
-        }
-        if (r.args.length > 0) accepted++;
-        for (let i = 0; i < r.args.length; i++) {
-          const spec = MAFFT_OPTIONS[r.args[i]!];
-          expect(spec).toBeDefined();
-          if (spec?.value !== undefined) expect(r.args[++i]).toMatch(/^-?(\d+(\.\d*)?|\.\d+)$/);
-        }
-      }),
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.constantFrom<string>(...tokens, "--add", "--out", ";", "$(id)", "1e3", "-1", "0x10", "..."),
+            fc.string(),
+          ),
+          { maxLength: 6 },
+        ),
+        (parts) => {
+          const r = parseMafftArgs(parts.join(" "));
+          if (!r.ok) {
+            expect(r.reason).not.toMatch(/\n/);
+            return;
+          }
+          if (r.args.length > 0) accepted++;
+          for (let i = 0; i < r.args.length; i++) {
+            const spec = MAFFT_OPTIONS[r.args[i]!];
+            expect(spec).toBeDefined();
+            if (spec?.value !== undefined) expect(r.args[++i]).toMatch(/^-?(\d+(\.\d*)?|\.\d+)$/);
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
     // The checks above ran on lists that got through, not only on refusals.
@@ -168,11 +219,17 @@ describe("MAFFT arguments", () => {
     expect(why("--localpair --maxiterate 1000")).toBe("ok");
     expect(why("--thread -1 --op=1.53 --ep 0.123")).toBe("ok");
     expect(why("--maxiterate")).toBe("--maxiterate needs a value (a whole number from 0 to 1000)");
-    expect(why("--maxiterate 1e3")).toBe("--maxiterate '1e3' is not allowed: the value must be a whole number from 0 to 1000");
+    expect(why("--maxiterate 1e3")).toBe(
+      "--maxiterate '1e3' is not allowed: the value must be a whole number from 0 to 1000",
+    );
     expect(why("--bl 50")).toBe("--bl '50' is not allowed: the value must be one of 30, 45, 62, 80");
-    expect(why("--op 0.0000000000001")).toBe("--op '0.0000000000001' is not allowed: the value must be a number from 0 to 100, written in at most 12 characters");
+    expect(why("--op 0.0000000000001")).toBe(
+      "--op '0.0000000000001' is not allowed: the value must be a number from 0 to 100, written in at most 12 characters",
+    );
     expect(why("--seed x.fasta")).toBe("'--seed' is not allowed: it reads another file, and a job has only its input");
-    expect(why("--quiet")).toBe("'--quiet' is not allowed: the aligner forwards MAFFT's messages itself, and needs them to explain failures");
+    expect(why("--quiet")).toBe(
+      "'--quiet' is not allowed: the aligner forwards MAFFT's messages itself, and needs them to explain failures",
+    );
     expect(why("--help")).toBe("'--help' is not allowed: it does not align anything");
     expect(why("--constructor")).toMatch(/^'--constructor' is not an allowed MAFFT option \(allowed: --auto, /);
     expect(why(Array(41).fill("--auto").join(" "))).toBe("41 arguments is more than the 40 allowed");
@@ -196,19 +253,31 @@ describe("keys", () => {
     expect(outputKeyFor("x.tar.gz")).toBe("x.tar.gz.aligned.fasta");
     expect(outputKeyFor(".fasta")).toBe(".fasta.aligned.fasta");
     expect(() => outputKeyFor("folder/")).toThrow(OutputKeyError);
-    expect(() => outputKeyFor(`${"é".repeat(510)}.fasta`)).toThrow("the output key would be longer than S3's 1024 bytes; use a shorter input key");
+    expect(() => outputKeyFor(`${"é".repeat(510)}.fasta`)).toThrow(
+      "the output key would be longer than S3's 1024 bytes; use a shorter input key",
+    );
     fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 200 }).filter((k) => !k.endsWith("/")), (key) => {
-        const out = outputKeyFor(key);
-        expect(out.endsWith(".aligned.fasta")).toBe(true);
-        expect(out).not.toBe(key);
-        expect(out.slice(0, key.lastIndexOf("/") + 1)).toBe(key.slice(0, key.lastIndexOf("/") + 1));
-      }),
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 200 }).filter((k) => !k.endsWith("/")),
+        (key) => {
+          const out = outputKeyFor(key);
+          expect(out.endsWith(".aligned.fasta")).toBe(true);
+          expect(out).not.toBe(key);
+          expect(out.slice(0, key.lastIndexOf("/") + 1)).toBe(key.slice(0, key.lastIndexOf("/") + 1));
+        },
+      ),
     );
   });
 
   it("output metadata stays within S3's 2 KB: a key too long to carry is left out, never the upload", () => {
-    const base = { requestId: "11111111-2222-4333-8444-555555555555", mafftVersion: "7.505", mafftArgs: "--auto", inputBucket: "b".repeat(63), inputEtag: '"0123456789abcdef0123456789abcdef-10000"', sequences: 123_456 };
+    const base = {
+      requestId: "11111111-2222-4333-8444-555555555555",
+      mafftVersion: "7.505",
+      mafftArgs: "--auto",
+      inputBucket: "b".repeat(63),
+      inputEtag: '"0123456789abcdef0123456789abcdef-10000"',
+      sequences: 123_456,
+    };
     expect(outputMetadata({ ...base, inputKey: "runs/x y.fasta" })).toEqual({
       metadata: {
         "request-id": base.requestId,
@@ -226,15 +295,23 @@ describe("keys", () => {
     expect(userMetadataBytes(long.metadata)).toBeLessThanOrEqual(MAX_USER_METADATA_BYTES);
     // Any key S3 allows, with any allowed argument list (up to the 40-token limit): within the limit,
     // the arguments always kept, the key kept whenever it fits.
-    const longestArgs = Array(MAX_MAFFT_ARG_TOKENS).fill(Object.keys(MAFFT_OPTIONS).reduce((a, b) => (b.length > a.length ? b : a)));
+    const longestArgs = Array(MAX_MAFFT_ARG_TOKENS).fill(
+      Object.keys(MAFFT_OPTIONS).reduce((a, b) => (b.length > a.length ? b : a)),
+    );
     let keptKeys = 0;
     let omittedKeys = 0;
     fc.assert(
       fc.property(
         fc
-          .oneof(fc.string({ unit: "grapheme", maxLength: 400 }), fc.string({ unit: fc.constantFrom("a", " ", "/", "é", "字", "🧬"), minLength: 100, maxLength: 500 }))
+          .oneof(
+            fc.string({ unit: "grapheme", maxLength: 400 }),
+            fc.string({ unit: fc.constantFrom("a", " ", "/", "é", "字", "🧬"), minLength: 100, maxLength: 500 }),
+          )
           .filter((k) => Buffer.byteLength(k) <= MAX_S3_KEY_BYTES),
-        fc.oneof(fc.array(allowedGroup, { maxLength: 20 }).map((g) => g.flat().slice(0, MAX_MAFFT_ARG_TOKENS)), fc.constant(longestArgs)),
+        fc.oneof(
+          fc.array(allowedGroup, { maxLength: 20 }).map((g) => g.flat().slice(0, MAX_MAFFT_ARG_TOKENS)),
+          fc.constant(longestArgs),
+        ),
         (inputKey, args) => {
           const fields = { ...base, inputKey, mafftArgs: formatMafftArgs(args) };
           const { metadata, omitted } = outputMetadata(fields);
@@ -267,25 +344,36 @@ describe("keys", () => {
 
 describe("byte counts", () => {
   it("read in the largest unit under 1024, as shown", () => {
-    expect([0, 1023, 1024, 16_594, 1024 * 1024 - 1, 100 * 1024 * 1024, 1024 ** 3 - 1, 2 ** 50].map(formatBytes)).toEqual([
-      "0 bytes",
-      "1023 bytes",
-      "1.0 KiB",
-      "16.2 KiB",
-      "1.0 MiB",
-      "100 MiB",
-      "1.0 GiB",
-      "1024 TiB",
-    ]);
+    expect(
+      [0, 1023, 1024, 16_594, 1024 * 1024 - 1, 100 * 1024 * 1024, 1024 ** 3 - 1, 2 ** 50].map(formatBytes),
+    ).toEqual(["0 bytes", "1023 bytes", "1.0 KiB", "16.2 KiB", "1.0 MiB", "100 MiB", "1.0 GiB", "1024 TiB"]);
   });
 });
 
 describe("job events", () => {
   const eventArb: fc.Arbitrary<JobEvent> = fc.oneof(
-    fc.record({ jobEvent: fc.constant("accepted" as const), inputBucket: fc.string(), inputKey: fc.string(), inputBytes: fc.nat(), sequences: fc.nat(), mafftArgs: fc.string() }),
-    fc.record({ jobEvent: fc.constant("succeeded" as const), outputBucket: fc.string(), outputKey: fc.string(), mafftDurationMs: fc.nat() }),
+    fc.record({
+      jobEvent: fc.constant("accepted" as const),
+      inputBucket: fc.string(),
+      inputKey: fc.string(),
+      inputBytes: fc.nat(),
+      sequences: fc.nat(),
+      mafftArgs: fc.string(),
+    }),
+    fc.record({
+      jobEvent: fc.constant("succeeded" as const),
+      outputBucket: fc.string(),
+      outputKey: fc.string(),
+      mafftDurationMs: fc.nat(),
+    }),
     fc.record(
-      { jobEvent: fc.constant("failed" as const), errorType: fc.constantFrom(...JOB_ERROR_TYPES), errorMessage: fc.string(), inputBucket: fc.string(), inputKey: fc.string() },
+      {
+        jobEvent: fc.constant("failed" as const),
+        errorType: fc.constantFrom(...JOB_ERROR_TYPES),
+        errorMessage: fc.string(),
+        inputBucket: fc.string(),
+        inputKey: fc.string(),
+      },
       { requiredKeys: ["jobEvent", "errorType", "errorMessage"] },
     ),
   );
@@ -296,7 +384,16 @@ describe("job events", () => {
       fc.property(eventArb, (event) => {
         expect(readJobEvent(jobEventFields(event))).toEqual(event);
         const level = event.jobEvent === "failed" ? "ERROR" : "INFO";
-        const line = JSON.stringify({ level, message: jobEventMessage(event), timestamp: "2026-11-24T10:00:00.000Z", service: "aligner", cold_start: true, function_request_id: id, sampling_rate: 0, ...jobEventFields(event) });
+        const line = JSON.stringify({
+          level,
+          message: jobEventMessage(event),
+          timestamp: "2026-11-24T10:00:00.000Z",
+          service: "aligner",
+          cold_start: true,
+          function_request_id: id,
+          sampling_rate: 0,
+          ...jobEventFields(event),
+        });
         expect(parseLogEvent(line)).toEqual({ kind: "job", requestId: id, event });
       }),
       { numRuns: 500 },
@@ -306,7 +403,8 @@ describe("job events", () => {
 
 describe("MAFFT's stderr", () => {
   it("collapses carriage-return redraws and drops blank lines, however the stream is split", () => {
-    const text = "outputhat23=16\n    0 / 36\r    1 / 36\r   35 / 36\rtbfast-pair (aa) Version 7.505\n\n\rSTEP     1 /35 \rSTEP    35 /35 \ndone.\n";
+    const text =
+      "outputhat23=16\n    0 / 36\r    1 / 36\r   35 / 36\rtbfast-pair (aa) Version 7.505\n\n\rSTEP     1 /35 \rSTEP    35 /35 \ndone.\n";
     const expected = ["outputhat23=16", "tbfast-pair (aa) Version 7.505", "STEP    35 /35", "done."];
     fc.assert(
       fc.property(fc.array(fc.nat(), { maxLength: 10 }), (cuts) => {
@@ -334,17 +432,25 @@ describe("MAFFT's stderr", () => {
         })
         .filter((l) => l !== "");
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom("a", "b", " ", "\t", "\r", "\n"), maxLength: 60 }), fc.integer({ min: 1, max: 8 }), fc.array(fc.nat(), { maxLength: 6 }), (text, max, cuts) => {
-        const lines = new StderrLines(max);
-        const got: string[] = [];
-        let from = 0;
-        for (const p of [...[...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b), text.length]) {
-          got.push(...lines.push(text.slice(from, p)));
-          from = p;
-        }
-        got.push(...lines.flush());
-        expect(got).toEqual(model(text, max));
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom("a", "b", " ", "\t", "\r", "\n"), maxLength: 60 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (text, max, cuts) => {
+          const lines = new StderrLines(max);
+          const got: string[] = [];
+          let from = 0;
+          for (const p of [
+            ...[...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b),
+            text.length,
+          ]) {
+            got.push(...lines.push(text.slice(from, p)));
+            from = p;
+          }
+          got.push(...lines.flush());
+          expect(got).toEqual(model(text, max));
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -371,7 +477,13 @@ describe("MAFFT's stderr", () => {
   });
 
   it("turns MAFFT's own complaints about an input into a phrase about the file", () => {
-    expect(mafftInputComplaint(["=== Alphabet 'o' is unknown.", "=== Please check site 12 in sequence 1.", "Illegal character o"])).toBe(
+    expect(
+      mafftInputComplaint([
+        "=== Alphabet 'o' is unknown.",
+        "=== Please check site 12 in sequence 1.",
+        "Illegal character o",
+      ]),
+    ).toBe(
       "has 'o' at position 12 of sequence 1, which MAFFT cannot align in this kind of sequence; check the residues, or give --anysymbol to keep unusual symbols",
     );
     expect(mafftInputComplaint(["Illegal character ."])).toMatch(/^has the character '\.'/);

@@ -26,7 +26,9 @@ describe("aligner: good inputs", () => {
   it("aligns MAFFT's own sample exactly as MAFFT's expected L-INS-i output (--auto), with metadata and job events", async () => {
     const env = await h.environment();
     const etag = await h.put("runs/opsins.fasta", sample);
-    const { logs, error } = await env.invoke(s3Event([{ key: "runs/opsins.fasta", size: Buffer.byteLength(sample) }]), { requestId: "11111111-2222-4333-8444-555555555555" });
+    const { logs, error } = await env.invoke(s3Event([{ key: "runs/opsins.fasta", size: Buffer.byteLength(sample) }]), {
+      requestId: "11111111-2222-4333-8444-555555555555",
+    });
     expect(error).toBeUndefined();
 
     const out = await h.getOutput("runs/opsins.aligned.fasta");
@@ -42,8 +44,19 @@ describe("aligner: good inputs", () => {
 
     const events = jobEvents(logs).map((l) => readJobEvent(l));
     expect(events.map((e) => e?.jobEvent)).toEqual(["accepted", "succeeded"]);
-    expect(events[0]).toEqual({ jobEvent: "accepted", inputBucket: "aligner-input", inputKey: "runs/opsins.fasta", inputBytes: Buffer.byteLength(sample), sequences: 36, mafftArgs: "--auto" });
-    expect(events[1]).toMatchObject({ jobEvent: "succeeded", outputBucket: "aligner-output", outputKey: "runs/opsins.aligned.fasta" });
+    expect(events[0]).toEqual({
+      jobEvent: "accepted",
+      inputBucket: "aligner-input",
+      inputKey: "runs/opsins.fasta",
+      inputBytes: Buffer.byteLength(sample),
+      sequences: 36,
+      mafftArgs: "--auto",
+    });
+    expect(events[1]).toMatchObject({
+      jobEvent: "succeeded",
+      outputBucket: "aligner-output",
+      outputKey: "runs/opsins.aligned.fasta",
+    });
     // Every line carries the request id, MAFFT's stderr included; the first invocation is a cold start.
     expect(logs.every((l) => l["function_request_id"] === "11111111-2222-4333-8444-555555555555")).toBe(true);
     expect(logs.every((l) => l["cold_start"] === true)).toBe(true);
@@ -67,9 +80,15 @@ describe("aligner: good inputs", () => {
     for (const k of keys) await h.put(k, dna);
     const { logs, error } = await env.invoke(s3Event(keys.map((key) => ({ key, size: dna.length }))));
     expect(error).toBeUndefined();
-    const succeeded = jobEvents(logs).filter((l) => l["jobEvent"] === "succeeded").map((l) => l["outputKey"]);
+    const succeeded = jobEvents(logs)
+      .filter((l) => l["jobEvent"] === "succeeded")
+      .map((l) => l["outputKey"]);
     expect(succeeded).toEqual(keys.map(outputKeyFor));
-    expect(succeeded).toEqual(["my runs/dna small.aligned.fasta", "α-β/séquences+1.aligned.fasta", "plain.aligned.fasta"]);
+    expect(succeeded).toEqual([
+      "my runs/dna small.aligned.fasta",
+      "α-β/séquences+1.aligned.fasta",
+      "plain.aligned.fasta",
+    ]);
     for (const k of keys) {
       const out = await h.getOutput(outputKeyFor(k));
       expect(out?.body.match(/^>/gm)?.length).toBe(5);
@@ -116,7 +135,9 @@ describe("aligner: good inputs", () => {
     expect(out?.metadata).toMatchObject({ [OUTPUT_METADATA.mafftArgs]: "--auto", [OUTPUT_METADATA.sequences]: "5" });
     expect(out?.metadata).not.toHaveProperty(OUTPUT_METADATA.inputKey);
     expect(userMetadataBytes(out?.metadata ?? {})).toBeLessThanOrEqual(MAX_USER_METADATA_BYTES);
-    expect(logs.filter((l) => l.level === "WARN").map((l) => l["omittedMetadata"])).toEqual([[OUTPUT_METADATA.inputKey]]);
+    expect(logs.filter((l) => l.level === "WARN").map((l) => l["omittedMetadata"])).toEqual([
+      [OUTPUT_METADATA.inputKey],
+    ]);
   });
 
   it("a record that fails does not stop the next one of the same event", async () => {

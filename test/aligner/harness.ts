@@ -44,7 +44,10 @@ export interface EnvironmentOptions {
 
 export interface Environment {
   tmpDir: string;
-  invoke(event: S3Event, opts?: { requestId?: string; remainingMs?: number }): Promise<{ logs: LogLine[]; error?: unknown }>;
+  invoke(
+    event: S3Event,
+    opts?: { requestId?: string; remainingMs?: number },
+  ): Promise<{ logs: LogLine[]; error?: unknown }>;
   /** Entries left in the scratch root. */
   leftovers(): Promise<string[]>;
 }
@@ -106,7 +109,9 @@ export async function startHarness(): Promise<Harness> {
       };
     },
     async put(key, body, metadata) {
-      const res = await client.send(new PutObjectCommand({ Bucket: INPUT_BUCKET, Key: key, Body: body, Metadata: metadata }));
+      const res = await client.send(
+        new PutObjectCommand({ Bucket: INPUT_BUCKET, Key: key, Body: body, Metadata: metadata }),
+      );
       return res.ETag ?? "";
     },
     async getOutput(key) {

@@ -22,8 +22,22 @@ export function s3Event(objects: CreatedObject[]): S3Event {
   const at = new Date();
   const Records = objects.map((o) =>
     s3EventRecord(
-      { bucket: o.bucket, key: o.key, eventName: o.eventName ?? "ObjectCreated:Put", size: o.size ?? 0, eTag: "", sourceIp: "127.0.0.1", at },
-      { region: "us-east-1", configurationId: "aligner", principalId: "AWS:EXAMPLE", ownerPrincipalId: "EXAMPLE", sequencer },
+      {
+        bucket: o.bucket,
+        key: o.key,
+        eventName: o.eventName ?? "ObjectCreated:Put",
+        size: o.size ?? 0,
+        eTag: "",
+        sourceIp: "127.0.0.1",
+        at,
+      },
+      {
+        region: "us-east-1",
+        configurationId: "aligner",
+        principalId: "AWS:EXAMPLE",
+        ownerPrincipalId: "EXAMPLE",
+        sequencer,
+      },
     ),
   );
   return { Records } as S3Event;

@@ -11,7 +11,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAFFT_DIR_IN_ZIP, MAFFT_LAYER_ROOT, MAFFT_TOOLS, mafftLayout, mafftProcessEnv } from "../../core/mafft-layer.ts";
+import {
+  MAFFT_DIR_IN_ZIP,
+  MAFFT_LAYER_ROOT,
+  MAFFT_TOOLS,
+  mafftLayout,
+  mafftProcessEnv,
+} from "../../core/mafft-layer.ts";
 import { buildMafftLayer, LayerInputError, type LayerBuildResult } from "../../layers/mafft/build.ts";
 import { REPO_ROOT } from "../../infra/paths.ts";
 import { prepareLocalMafft } from "../../layers/mafft/local.ts";
@@ -82,7 +88,11 @@ describe("the layer is self-contained", () => {
     const inRoot = mafftLayout(path.join(root, "opt", MAFFT_DIR_IN_ZIP));
 
     // The shared libraries ldd names for the shells and every compiled helper: glibc (and bash's libtinfo).
-    const elves = ["/bin/bash", "/bin/sh", ...(await readdir(inRoot.binaries)).filter((f) => !f.endsWith(".pl")).map((f) => path.join(inRoot.binaries, f))];
+    const elves = [
+      "/bin/bash",
+      "/bin/sh",
+      ...(await readdir(inRoot.binaries)).filter((f) => !f.endsWith(".pl")).map((f) => path.join(inRoot.binaries, f)),
+    ];
     const libs = new Set<string>();
     for (const elf of elves) {
       const { stdout } = await run("ldd", [elf]).catch(() => ({ stdout: "" }));
@@ -96,31 +106,53 @@ describe("the layer is self-contained", () => {
     await mkdir(path.join(root, "tmp"));
     await chmod(path.join(root, "tmp"), 0o1777);
     await mkdir(path.join(root, "dev"));
-    for (const [name, minor] of [["null", 3], ["zero", 5], ["urandom", 9]] as const) {
+    for (const [name, minor] of [
+      ["null", 3],
+      ["zero", 5],
+      ["urandom", 9],
+    ] as const) {
       try {
         await run("mknod", ["-m", "666", path.join(root, "dev", name), "c", "1", String(minor)]);
       } catch (e) {
-        throw new Error(`the chroot proof needs root (CAP_MKNOD and CAP_SYS_CHROOT), as CI has; mknod /dev/${name} failed: ${(e as { stderr?: string }).stderr?.trim() ?? e}`);
+        throw new Error(
+          `the chroot proof needs root (CAP_MKNOD and CAP_SYS_CHROOT), as CI has; mknod /dev/${name} failed: ${(e as { stderr?: string }).stderr?.trim() ?? e}`,
+        );
       }
     }
     await copyFile(path.join(DATA, "input.fasta"), path.join(root, "tmp", "input.fasta"));
 
     // Nothing else is in the root: no coreutils, no awk, no Node, no /usr/bin.
     const outside = (await listFiles(root)).filter((f) => !f.startsWith("opt/") && !f.startsWith("tmp/"));
-    expect(outside.filter((f) => !/^(bin\/(bash|sh)|dev\/(null|zero|urandom)|(usr\/)?lib(64|\/x86_64-linux-gnu)?\/.*\.so[.\d]*)$/.test(f))).toEqual([]);
+    expect(
+      outside.filter(
+        (f) => !/^(bin\/(bash|sh)|dev\/(null|zero|urandom)|(usr\/)?lib(64|\/x86_64-linux-gnu)?\/.*\.so[.\d]*)$/.test(f),
+      ),
+    ).toEqual([]);
 
     // The same environment the aligner's runner gives MAFFT, with the layer at /opt/mafft.
-    const env = mafftProcessEnv({ layout: mafftLayout(MAFFT_LAYER_ROOT), tmpDir: "/tmp", workDir: "/tmp", basePath: "/bin" });
-    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(chrootCommand(), [root, mafftLayout(MAFFT_LAYER_ROOT).script, "--auto", "/tmp/input.fasta"], { env, stdio: ["ignore", "pipe", "pipe"] });
-      let out = "";
-      let err = "";
-      child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-      child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
-      child.on("error", reject);
-      child.on("close", (c) => resolve({ code: c, stdout: out, stderr: err }));
+    const env = mafftProcessEnv({
+      layout: mafftLayout(MAFFT_LAYER_ROOT),
+      tmpDir: "/tmp",
+      workDir: "/tmp",
+      basePath: "/bin",
     });
-    if (code !== 0 && /Operation not permitted/.test(stderr)) throw new Error(`the chroot proof needs root (CAP_SYS_CHROOT), as CI has: ${stderr.trim()}`);
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+      (resolve, reject) => {
+        const child = spawn(
+          chrootCommand(),
+          [root, mafftLayout(MAFFT_LAYER_ROOT).script, "--auto", "/tmp/input.fasta"],
+          { env, stdio: ["ignore", "pipe", "pipe"] },
+        );
+        let out = "";
+        let err = "";
+        child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+        child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
+        child.on("error", reject);
+        child.on("close", (c) => resolve({ code: c, stdout: out, stderr: err }));
+      },
+    );
+    if (code !== 0 && /Operation not permitted/.test(stderr))
+      throw new Error(`the chroot proof needs root (CAP_SYS_CHROOT), as CI has: ${stderr.trim()}`);
     expect(code, stderr.slice(-2000)).toBe(0);
     expect(stdout).toBe(await readFile(path.join(DATA, "expected.linsi.fasta"), "utf8"));
     expect(stderr).not.toMatch(/command not found|No such file/);
@@ -131,12 +163,19 @@ describe("the upstream portable package (--from)", () => {
   it("builds the same layout from mafft-<v>-linux.tgz, and the runner aligns with it", async () => {
     // A tarball in upstream's layout, made from this machine's MAFFT (the real one cannot be downloaded here).
     const up = path.join(work, "upstream", "mafft-linux64");
-    const machine = mafftLayout((await prepareLocalMafft(path.join(work, "state-machine"), { layerZip: path.join(work, "none.zip") })).root);
+    const machine = mafftLayout(
+      (await prepareLocalMafft(path.join(work, "state-machine"), { layerZip: path.join(work, "none.zip") })).root,
+    );
     await mkdir(path.join(up, "mafftdir", "bin"), { recursive: true });
     await mkdir(path.join(up, "mafftdir", "libexec"), { recursive: true });
     await copyFile(await realpath(machine.script), path.join(up, "mafftdir", "bin", "mafft"));
-    for (const f of await readdir(machine.binaries)) await copyFile(path.join(machine.binaries, f), path.join(up, "mafftdir", "libexec", f));
-    await writeFile(path.join(up, "mafft.bat"), '#!/bin/sh\nMAFFT_BINARIES="$(dirname "$0")/mafftdir/libexec"; export MAFFT_BINARIES\nexec "$(dirname "$0")/mafftdir/bin/mafft" "$@"\n', { mode: 0o755 });
+    for (const f of await readdir(machine.binaries))
+      await copyFile(path.join(machine.binaries, f), path.join(up, "mafftdir", "libexec", f));
+    await writeFile(
+      path.join(up, "mafft.bat"),
+      '#!/bin/sh\nMAFFT_BINARIES="$(dirname "$0")/mafftdir/libexec"; export MAFFT_BINARIES\nexec "$(dirname "$0")/mafftdir/bin/mafft" "$@"\n',
+      { mode: 0o755 },
+    );
     await writeFile(path.join(up, "license"), "BSD\n");
     const tgz = path.join(work, "mafft-7.505-linux.tgz");
     await run("tar", ["-czf", tgz, "-C", path.join(work, "upstream"), "mafft-linux64"]);
@@ -147,7 +186,9 @@ describe("the upstream portable package (--from)", () => {
     await run("unzip", ["-q", built.zip, "-d", unpacked]);
     const l = mafftLayout(path.join(unpacked, MAFFT_DIR_IN_ZIP));
     expect(await readFile(l.script)).toEqual(await readFile(path.join(up, "mafftdir", "bin", "mafft")));
-    expect(JSON.parse(await readFile(l.manifest, "utf8"))).toMatchObject({ mafft: { version: "7.505", source: "upstream portable package mafft-7.505-linux.tgz" } });
+    expect(JSON.parse(await readFile(l.manifest, "utf8"))).toMatchObject({
+      mafft: { version: "7.505", source: "upstream portable package mafft-7.505-linux.tgz" },
+    });
     expect(await readFile(path.join(l.licenses, "mafft.copyright"), "utf8")).toBe("BSD\n");
 
     const tmp = await mkdtemp(path.join(work, "run-"));
@@ -155,7 +196,16 @@ describe("the upstream portable package (--from)", () => {
     expect(mafft).toMatchObject({ version: "7.505", via: "layer" });
     await copyFile(path.join(DATA, "dna-small.fasta"), path.join(tmp, "in.fasta"));
     let stderr = "";
-    const r = await runMafft({ mafft, args: ["--auto"], inputFile: path.join(tmp, "in.fasta"), outputFile: path.join(tmp, "out.fasta"), workDir: tmp, tmpDir: tmp, timeLimitMs: 30_000, onStderr: (t) => (stderr += t) });
+    const r = await runMafft({
+      mafft,
+      args: ["--auto"],
+      inputFile: path.join(tmp, "in.fasta"),
+      outputFile: path.join(tmp, "out.fasta"),
+      workDir: tmp,
+      tmpDir: tmp,
+      timeLimitMs: 30_000,
+      onStderr: (t) => (stderr += t),
+    });
     expect(r.exitCode, stderr).toBe(0);
     expect((await readFile(path.join(tmp, "out.fasta"), "utf8")).match(/^>/gm)).toHaveLength(5);
   }, 120_000);
@@ -164,14 +214,20 @@ describe("the upstream portable package (--from)", () => {
     const bogus = path.join(work, "bogus.tgz");
     await mkdir(path.join(work, "bogus", "x"), { recursive: true });
     await run("tar", ["-czf", bogus, "-C", path.join(work, "bogus"), "x"]);
-    await expect(buildMafftLayer({ from: bogus, out: path.join(work, "bogus.zip") })).rejects.toThrow("bogus.tgz is not MAFFT's portable package (no mafft-linux64/mafftdir/bin/mafft inside)");
-    await expect(buildMafftLayer({ from: path.join(work, "missing.tgz"), out: path.join(work, "bogus.zip") })).rejects.toThrow(/missing\.tgz does not exist; download the portable package/);
+    await expect(buildMafftLayer({ from: bogus, out: path.join(work, "bogus.zip") })).rejects.toThrow(
+      "bogus.tgz is not MAFFT's portable package (no mafft-linux64/mafftdir/bin/mafft inside)",
+    );
+    await expect(
+      buildMafftLayer({ from: path.join(work, "missing.tgz"), out: path.join(work, "bogus.zip") }),
+    ).rejects.toThrow(/missing\.tgz does not exist; download the portable package/);
     const text = path.join(work, "notes.tgz");
     await writeFile(text, "not a tarball\n");
     await expect(buildMafftLayer({ from: text, out: path.join(work, "bogus.zip") })).rejects.toThrow(
       /^notes\.tgz is not a gzipped tarball \(tar says: .*\); give MAFFT's portable package, mafft-<version>-linux\.tgz$/,
     );
-    await expect(buildMafftLayer({ from: text, out: path.join(work, "bogus.zip") })).rejects.toBeInstanceOf(LayerInputError);
+    await expect(buildMafftLayer({ from: text, out: path.join(work, "bogus.zip") })).rejects.toBeInstanceOf(
+      LayerInputError,
+    );
     expect(existsSync(path.join(work, "bogus.zip"))).toBe(false);
     expect((await readdir(work)).filter((f) => f.includes(".partial"))).toEqual([]);
   }, 60_000);
@@ -186,7 +242,9 @@ describe("the upstream portable package (--from)", () => {
     };
     const missing = await cli("--from", path.join(work, "missing.tgz"), "--out", path.join(work, "cli.zip"));
     expect(missing).toMatchObject({ code: 2, stdout: "" });
-    expect(missing.stderr).toBe(`build:layer: ${path.join(work, "missing.tgz")} does not exist; download the portable package (mafft-<version>-linux.tgz) from https://mafft.cbrc.jp/alignment/software/\n`);
+    expect(missing.stderr).toBe(
+      `build:layer: ${path.join(work, "missing.tgz")} does not exist; download the portable package (mafft-<version>-linux.tgz) from https://mafft.cbrc.jp/alignment/software/\n`,
+    );
     const flag = await cli("--form", "x.tgz");
     expect(flag.code).toBe(2);
     expect(flag.stderr).toMatch(/^Unknown option '--form'[^\n]*\n\nUsage: npm run build:layer/);
@@ -214,13 +272,20 @@ describe("prepareLocalMafft", () => {
   it("assembles the same layout from the machine's mafft when no zip was built, idempotently", async () => {
     const state = path.join(work, "state-machine-2");
     const first = await prepareLocalMafft(state, { layerZip: path.join(work, "never-built.zip") });
-    expect(first.source).toMatch(/^MAFFT 7\.505 installed on this machine \(\/usr\/lib\/mafft\/bin\/mafft, helpers in \/usr\/lib\/mafft\/lib\/mafft\)$/);
+    expect(first.source).toMatch(
+      /^MAFFT 7\.505 installed on this machine \(\/usr\/lib\/mafft\/bin\/mafft, helpers in \/usr\/lib\/mafft\/lib\/mafft\)$/,
+    );
     expect(await prepareLocalMafft(state, { layerZip: path.join(work, "never-built.zip") })).toEqual(first);
     expect(await locateMafft({ root: first.root, tmpDir: state })).toMatchObject({ version: "7.505", via: "layer" });
   });
 
   it("says what to install when there is neither a zip nor a mafft", async () => {
-    await expect(prepareLocalMafft(path.join(work, "state-none"), { layerZip: path.join(work, "never-built.zip"), searchPath: "/nonexistent" })).rejects.toThrow(
+    await expect(
+      prepareLocalMafft(path.join(work, "state-none"), {
+        layerZip: path.join(work, "never-built.zip"),
+        searchPath: "/nonexistent",
+      }),
+    ).rejects.toThrow(
       "MAFFT is not installed and no layer zip was built: run `apt-get install mafft` (or `npm run build:layer`)",
     );
   });

@@ -4,7 +4,19 @@
  * own process with the function environment, as the local cloud and Lambda run it.
  */
 import { execFile } from "node:child_process";
-import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, readlink, realpath, rm, stat, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  realpath,
+  rm,
+  stat,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -57,7 +69,11 @@ async function fakeLayer(name: string, body: string): Promise<string> {
   const l = mafftLayout(root);
   await mkdir(path.dirname(l.script), { recursive: true });
   await mkdir(l.binaries, { recursive: true });
-  await writeFile(l.script, `#!/bin/bash\nif [ "$1" = "--version" ]; then echo "v7.505 (stand-in)" >&2; exit 0; fi\nfor in; do :; done\n${body}\n`, { mode: 0o755 });
+  await writeFile(
+    l.script,
+    `#!/bin/bash\nif [ "$1" = "--version" ]; then echo "v7.505 (stand-in)" >&2; exit 0; fi\nfor in; do :; done\n${body}\n`,
+    { mode: 0o755 },
+  );
   await writeFile(l.versionHelper, "#!/bin/sh\necho 7.505\n", { mode: 0o755 });
   return root;
 }
@@ -99,7 +115,9 @@ describe("time limits", () => {
   it("a deadline further away than a timer can hold (2^40 ms) does not stop MAFFT at once", async () => {
     const env = await h.environment();
     await h.put("far-deadline.fasta", dna);
-    const { logs, error } = await env.invoke(s3Event([{ key: "far-deadline.fasta", size: dna.length }]), { remainingMs: 2 ** 40 });
+    const { logs, error } = await env.invoke(s3Event([{ key: "far-deadline.fasta", size: dna.length }]), {
+      remainingMs: 2 ** 40,
+    });
     expect(error).toBeUndefined();
     expect(jobEvents(logs).map((l) => [l["jobEvent"], l["errorType"]])).toEqual([
       ["accepted", undefined],
@@ -110,14 +128,26 @@ describe("time limits", () => {
 
 describe("the runner's own files", () => {
   it("are closed when the stderr consumer throws, and the error reaches the caller", async () => {
-    const mafft = await locateMafft({ root: await fakeLayer("talks", `echo "progress" >&2; cat "$in"`), tmpDir: scratch });
+    const mafft = await locateMafft({
+      root: await fakeLayer("talks", `echo "progress" >&2; cat "$in"`),
+      tmpDir: scratch,
+    });
     const work = await mkdtemp(path.join(scratch, "consumer-"));
     await writeFile(path.join(work, "in.fasta"), dna);
     const broken = () => {
       throw new Error("consumer failed");
     };
     await expect(
-      runMafft({ mafft, args: [], inputFile: path.join(work, "in.fasta"), outputFile: path.join(work, "out.fasta"), workDir: work, tmpDir: scratch, timeLimitMs: 30_000, onStderr: broken }),
+      runMafft({
+        mafft,
+        args: [],
+        inputFile: path.join(work, "in.fasta"),
+        outputFile: path.join(work, "out.fasta"),
+        workDir: work,
+        tmpDir: scratch,
+        timeLimitMs: 30_000,
+        onStderr: broken,
+      }),
     ).rejects.toThrow("consumer failed");
     expect(await openFilesUnder(work)).toEqual([]);
   });
@@ -145,7 +175,12 @@ describe("an exit code of 0 proves nothing", () => {
     const { logs, error } = await env.invoke(s3Event([{ key: "dropped.fasta", size: dna.length }]));
     expect(error).toBeUndefined();
     const failed = readJobEvent(jobEvents(logs).at(-1)!);
-    expect(failed).toMatchObject({ errorType: "MafftFailed", errorMessage: expect.stringContaining("MAFFT's alignment of dropped.fasta does not hold the input's sequences (MAFFT returned 4 sequences for 5)") });
+    expect(failed).toMatchObject({
+      errorType: "MafftFailed",
+      errorMessage: expect.stringContaining(
+        "MAFFT's alignment of dropped.fasta does not hold the input's sequences (MAFFT returned 4 sequences for 5)",
+      ),
+    });
     expect(await h.getOutput("dropped.aligned.fasta")).toBeUndefined();
   });
 
@@ -153,7 +188,11 @@ describe("an exit code of 0 proves nothing", () => {
     const cases: [string, string, RegExp][] = [
       ["silent", "exit 0", /^MAFFT wrote no usable alignment for silent\.fasta \(its output is empty/],
       ["shrinks", `sed 's/^ATG//' "$in"`, /record 1 \('seq1'\) with \d+ residues instead of \d+/],
-      ["crashes", `echo "Segmentation fault in tbfast" >&2; exit 3`, /^MAFFT exited with status 3 while aligning crashes\.fasta \(MAFFT said: "Segmentation fault in tbfast"\)/],
+      [
+        "crashes",
+        `echo "Segmentation fault in tbfast" >&2; exit 3`,
+        /^MAFFT exited with status 3 while aligning crashes\.fasta \(MAFFT said: "Segmentation fault in tbfast"\)/,
+      ],
     ];
     for (const [name, body, message] of cases) {
       const env = await h.environment({ mafftRoot: await fakeLayer(name, body) });
@@ -248,9 +287,19 @@ describe("the bundle", () => {
       const context = { awsRequestId: "99999999-8888-4777-8666-555555555555", functionName: "f", memoryLimitInMB: "2048",
         logGroupName: "/aws/lambda/f", logStreamName: "s", getRemainingTimeInMillis: () => deadline - Date.now() };
       await handler(JSON.parse(process.argv[2]), context);`;
-    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", invoke, file, JSON.stringify(event)], { env: environment, timeout: 60_000 });
-    const lines = stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.filter((l) => l["jobEvent"] !== undefined).map((l) => [l["jobEvent"], l["function_request_id"], l["cold_start"]])).toEqual([
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", invoke, file, JSON.stringify(event)], {
+      env: environment,
+      timeout: 60_000,
+    });
+    const lines = stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(
+      lines
+        .filter((l) => l["jobEvent"] !== undefined)
+        .map((l) => [l["jobEvent"], l["function_request_id"], l["cold_start"]]),
+    ).toEqual([
       ["accepted", "99999999-8888-4777-8666-555555555555", true],
       ["succeeded", "99999999-8888-4777-8666-555555555555", true],
     ]);

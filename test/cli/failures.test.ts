@@ -29,7 +29,10 @@ function record(n: number, fn: "aligner" | "log-processor" = "aligner"): Destina
     functionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:lab-${fn}`,
     condition: "RetriesExhausted",
     invokeCount: 3,
-    payload: fn === "aligner" ? { Records: [{ s3: { object: { key: `in/job+${n}.fasta` } } }] } : { awslogs: { data: "not gzip" } },
+    payload:
+      fn === "aligner"
+        ? { Records: [{ s3: { object: { key: `in/job+${n}.fasta` } } }] }
+        : { awslogs: { data: "not gzip" } },
     lastError: { errorType: "Sandbox.Timedout", errorMessage: `Task timed out after 3.00 seconds`, trace: [] },
     at: new Date(T0 + n * 1000),
   });
@@ -49,7 +52,15 @@ function writeLocalJson(dir: string, pid: number): void {
     region: "us-east-1",
     credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
     endpoints: { s3: "http://127.0.0.1:9", dynamodb: "http://127.0.0.1:9", logs: "http://127.0.0.1:9", sqs: endpoint },
-    resources: { inputBucket: "lab-input", outputBucket: "lab-output", jobsTable: "lab-jobs", alignerFunction: "lab-aligner", logProcessorFunction: "lab-log-processor", alignerLogGroup: "/aws/lambda/lab-aligner", logProcessorLogGroup: "/aws/lambda/lab-log-processor" },
+    resources: {
+      inputBucket: "lab-input",
+      outputBucket: "lab-output",
+      jobsTable: "lab-jobs",
+      alignerFunction: "lab-aligner",
+      logProcessorFunction: "lab-log-processor",
+      alignerLogGroup: "/aws/lambda/lab-aligner",
+      logProcessorLogGroup: "/aws/lambda/lab-log-processor",
+    },
     failureStore: path.join(dir, ".aligner", "failures"),
     failureQueues: QUEUES,
   };
@@ -59,14 +70,35 @@ function writeLocalJson(dir: string, pid: number): void {
 
 /** The environment of a user with no AWS of their own: credentials for the local endpoint only, no metadata service. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_REGION: "us-east-1", AWS_EC2_METADATA_DISABLED: "true", ...extra };
-  for (const k of ["ALIGNER_PREFIX", "AWS_PROFILE", "AWS_SESSION_TOKEN", "ALIGNER_FAILURE_QUEUE_URL", "ALIGNER_LOG_PROCESSOR_FAILURE_QUEUE_URL"]) if (!(k in extra)) delete env[k];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NO_COLOR: "1",
+    AWS_ACCESS_KEY_ID: "S3RVER",
+    AWS_SECRET_ACCESS_KEY: "S3RVER",
+    AWS_REGION: "us-east-1",
+    AWS_EC2_METADATA_DISABLED: "true",
+    ...extra,
+  };
+  for (const k of [
+    "ALIGNER_PREFIX",
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "ALIGNER_FAILURE_QUEUE_URL",
+    "ALIGNER_LOG_PROCESSOR_FAILURE_QUEUE_URL",
+  ])
+    if (!(k in extra)) delete env[k];
   return env;
 }
 
-async function aligner(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function aligner(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? project, env: opts.env ?? cleanEnv() });
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      cwd: opts.cwd ?? project,
+      env: opts.env ?? cleanEnv(),
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -74,7 +106,12 @@ async function aligner(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
   }
 }
 
-const jsonLines = (s: string) => s.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as { function: string } & DestinationRecord);
+const jsonLines = (s: string) =>
+  s
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { function: string } & DestinationRecord);
 const ids = (rows: DestinationRecord[]) => rows.map((r) => r.requestContext.requestId);
 
 beforeAll(async () => {
@@ -83,7 +120,11 @@ beforeAll(async () => {
   // 23 aligner failures: more than one receive (10) can bring; 2 of the log processor.
   for (let n = 1; n <= 23; n++) store.put(QUEUES.aligner, record(n));
   for (let n = 101; n <= 102; n++) store.put(QUEUES.logProcessor, record(n, "log-processor"));
-  api = new SqsApi(new FailureQueues(store.dir, Object.values(QUEUES)), { [QUEUES.aligner]: "lab-aligner", [QUEUES.logProcessor]: "lab-log-processor" }, { region: "us-east-1", accountId: ACCOUNT });
+  api = new SqsApi(
+    new FailureQueues(store.dir, Object.values(QUEUES)),
+    { [QUEUES.aligner]: "lab-aligner", [QUEUES.logProcessor]: "lab-log-processor" },
+    { region: "us-east-1", accountId: ACCOUNT },
+  );
   endpoint = await api.listen(0);
   writeLocalJson(project, process.pid);
 });
@@ -97,10 +138,16 @@ describe("aligner failures --local (a running local cloud, through SQS)", () => 
     const r = await aligner(["failures", "--local", "--json", "--limit", "0"]);
     expect(r.code).toBe(0);
     const rows = jsonLines(r.stdout);
-    const expected = [...Array.from({ length: 23 }, (_, i) => ({ function: "aligner", ...record(i + 1) })), { function: "log-processor", ...record(101, "log-processor") }, { function: "log-processor", ...record(102, "log-processor") }];
+    const expected = [
+      ...Array.from({ length: 23 }, (_, i) => ({ function: "aligner", ...record(i + 1) })),
+      { function: "log-processor", ...record(101, "log-processor") },
+      { function: "log-processor", ...record(102, "log-processor") },
+    ];
     expect(rows).toEqual(expected);
     // With --json the notes go to stderr: counts from GetQueueAttributes and the sampling caveat.
-    expect(r.stderr).toContain("aligner: 23 listed; lab-aligner-failures holds about 23 message(s) (ApproximateNumberOfMessages)");
+    expect(r.stderr).toContain(
+      "aligner: 23 listed; lab-aligner-failures holds about 23 message(s) (ApproximateNumberOfMessages)",
+    );
     expect(r.stderr).toContain("log-processor: 2 listed; lab-log-processor-failures holds about 2 message(s)");
     expect(r.stderr).toContain("sample of the queue");
     // A peek: nothing was deleted, nothing is left hidden.
@@ -118,14 +165,27 @@ describe("aligner failures --local (a running local cloud, through SQS)", () => 
     expect(table).toHaveLength(5);
     // The newest 5 of the queue (as before SQS), not the first 5 a receive happens to bring.
     expect(table.map((l) => /8000-(\d{12})/.exec(l)![1]!.replace(/^0+/, ""))).toEqual(["19", "20", "21", "22", "23"]);
-    expect(table[0]).toMatch(/aligner\s+00000000-0000-4000-8000-\d{12}\s+RetriesExhausted\s+3\s+in\/job \d+\.fasta\s+Sandbox\.Timedout: Task timed out/);
+    expect(table[0]).toMatch(
+      /aligner\s+00000000-0000-4000-8000-\d{12}\s+RetriesExhausted\s+3\s+in\/job \d+\.fasta\s+Sandbox\.Timedout: Task timed out/,
+    );
     expect(r.stdout).toContain("aligner: 5 listed; lab-aligner-failures holds about 23 message(s)");
-    expect(r.stdout).toContain("SQS answers each receive from a sample of the queue, so on a very large queue this list may be incomplete");
+    expect(r.stdout).toContain(
+      "SQS answers each receive from a sample of the queue, so on a very large queue this list may be incomplete",
+    );
   });
 
   it("--delete deletes exactly the messages it listed, by their receipt handles", async () => {
     const before = ids(store.read(QUEUES.logProcessor));
-    const r = await aligner(["failures", "--local", "--json", "--function", "log-processor", "--limit", "1", "--delete"]);
+    const r = await aligner([
+      "failures",
+      "--local",
+      "--json",
+      "--function",
+      "log-processor",
+      "--limit",
+      "1",
+      "--delete",
+    ]);
     expect(r.code).toBe(0);
     const listed = jsonLines(r.stdout);
     expect(listed).toHaveLength(1);
@@ -143,9 +203,15 @@ describe("aligner failures --local (a running local cloud, through SQS)", () => 
       aligner(["failures", "--local", "--limit", "-3"]),
       aligner(["failures", "--local", "--outputs", "outputs.json"]),
     ]);
-    expect(fn).toMatchObject({ code: 2, stderr: 'aligner: --function must be aligner, log-processor or all, got "mafft"\n' });
+    expect(fn).toMatchObject({
+      code: 2,
+      stderr: 'aligner: --function must be aligner, log-processor or all, got "mafft"\n',
+    });
     expect(limit.code).toBe(2);
-    expect(both).toMatchObject({ code: 2, stderr: "aligner: --local and --outputs name two different targets; choose one\n" });
+    expect(both).toMatchObject({
+      code: 2,
+      stderr: "aligner: --local and --outputs name two different targets; choose one\n",
+    });
   });
 });
 
@@ -154,9 +220,22 @@ describe("aligner failures against AWS (the local SQS endpoint standing in for i
     const aws = mkdtempSync(path.join(tmpdir(), "aligner-failures-aws-"));
     try {
       const url = (q: string) => `${endpoint}/${ACCOUNT}/${q}`;
-      writeFileSync(path.join(aws, "out.json"), JSON.stringify({ lab: { jobs_table: "lab-jobs", aligner_failure_queue_url: url(QUEUES.aligner), log_processor_failure_queue_url: url(QUEUES.logProcessor), region: "us-east-1" } }));
+      writeFileSync(
+        path.join(aws, "out.json"),
+        JSON.stringify({
+          lab: {
+            jobs_table: "lab-jobs",
+            aligner_failure_queue_url: url(QUEUES.aligner),
+            log_processor_failure_queue_url: url(QUEUES.logProcessor),
+            region: "us-east-1",
+          },
+        }),
+      );
       const env = cleanEnv({ AWS_ENDPOINT_URL_SQS: endpoint, ALIGNER_PREFIX: "lab" });
-      const r = await aligner(["failures", "--outputs", "out.json", "--json", "--function", "aligner", "--limit", "0"], { cwd: aws, env });
+      const r = await aligner(
+        ["failures", "--outputs", "out.json", "--json", "--function", "aligner", "--limit", "0"],
+        { cwd: aws, env },
+      );
       expect(r.code).toBe(0);
       expect(ids(jsonLines(r.stdout))).toEqual(ids(store.read(QUEUES.aligner)));
 
@@ -166,10 +245,18 @@ describe("aligner failures against AWS (the local SQS endpoint standing in for i
       expect(ids(jsonLines(byName.stdout))).toHaveLength(3);
 
       // A URL in the environment wins over the prefix; one of no queue fails as a query (exit 1) in one sentence.
-      const missing = await aligner(["failures", "--function", "aligner"], { cwd: aws, env: { ...env, ALIGNER_FAILURE_QUEUE_URL: url("lab-gone-failures") } });
+      const missing = await aligner(["failures", "--function", "aligner"], {
+        cwd: aws,
+        env: { ...env, ALIGNER_FAILURE_QUEUE_URL: url("lab-gone-failures") },
+      });
       expect(missing.code).toBe(1);
-      expect(missing.stderr).toBe("aligner: reading the failure queue lab-gone-failures: The specified queue does not exist. (QueueDoesNotExist)\n");
-      const notAUrl = await aligner(["failures"], { cwd: aws, env: { ...env, ALIGNER_FAILURE_QUEUE_URL: "lab-aligner-failures" } });
+      expect(missing.stderr).toBe(
+        "aligner: reading the failure queue lab-gone-failures: The specified queue does not exist. (QueueDoesNotExist)\n",
+      );
+      const notAUrl = await aligner(["failures"], {
+        cwd: aws,
+        env: { ...env, ALIGNER_FAILURE_QUEUE_URL: "lab-aligner-failures" },
+      });
       expect(notAUrl.code).toBe(2);
       expect(notAUrl.stderr).toContain("ALIGNER_FAILURE_QUEUE_URL does not hold an SQS queue URL");
     } finally {
@@ -188,7 +275,9 @@ describe("aligner failures --local with the local cloud stopped", () => {
       const r = await aligner(["failures", "--local", "--json"], { cwd: stopped });
       expect(r.code).toBe(0);
       expect(jsonLines(r.stdout)).toEqual([{ function: "aligner", ...record(7) }]);
-      expect(r.stderr).toContain("the local cloud is not running: reading its failure store .aligner/failures directly");
+      expect(r.stderr).toContain(
+        "the local cloud is not running: reading its failure store .aligner/failures directly",
+      );
       const del = await aligner(["failures", "--local", "--delete"], { cwd: stopped });
       expect(del.code).toBe(2);
       expect(del.stderr).toContain("start it with aligner dev");

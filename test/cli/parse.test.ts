@@ -35,7 +35,12 @@ const group = generateGroup({
   omitInitDuration: false,
   requests: [
     { attempts: [{ outcome: "success", stream: 0, appLines: 1, rawLines: 2 }] },
-    { attempts: [{ outcome: "timeoutOld", stream: 0, appLines: 0, rawLines: 1 }, { outcome: "success", stream: 1, appLines: 0, rawLines: 0 }] },
+    {
+      attempts: [
+        { outcome: "timeoutOld", stream: 0, appLines: 0, rawLines: 1 },
+        { outcome: "success", stream: 1, appLines: 0, rawLines: 0 },
+      ],
+    },
     { attempts: [{ outcome: "rejected", stream: 1, appLines: 0, rawLines: 0 }] },
   ],
 });
@@ -45,7 +50,11 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const lines = (stdout: string) => stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+const lines = (stdout: string) =>
+  stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe("aligner parse", () => {
   it("reads every supported shape to the same records, sorted by start then id, with exactly the documented fields", async () => {
@@ -54,12 +63,23 @@ describe("aligner parse", () => {
     const data1 = encodeAwslogsData(payload(group, s1!.name, s1!.events));
     const shapes: string[][] = [
       [file("p0.b64", data0), file("p1.b64", `${data1}\n`)],
-      [file("decoded.json", JSON.stringify(payload(group, s0!.name, s0!.events))), file("event.json", JSON.stringify({ awslogs: { data: data1 } }))],
+      [
+        file("decoded.json", JSON.stringify(payload(group, s0!.name, s0!.events))),
+        file("event.json", JSON.stringify({ awslogs: { data: data1 } })),
+      ],
       [
         file(
           "filter.json",
           JSON.stringify({
-            events: group.streams.flatMap((s) => s.events.map((e) => ({ logStreamName: s.name, timestamp: e.timestamp, message: e.message, ingestionTime: e.timestamp + 5, eventId: e.id }))),
+            events: group.streams.flatMap((s) =>
+              s.events.map((e) => ({
+                logStreamName: s.name,
+                timestamp: e.timestamp,
+                message: e.message,
+                ingestionTime: e.timestamp + 5,
+                eventId: e.id,
+              })),
+            ),
             searchedLogStreams: [],
           }),
         ),
@@ -80,7 +100,13 @@ describe("aligner parse", () => {
       expect(Object.keys(r).every((k) => (PARSE_OUTPUT_FIELDS as readonly string[]).includes(k))).toBe(true);
       const order = Object.keys(r).map((k) => (PARSE_OUTPUT_FIELDS as readonly string[]).indexOf(k));
       expect(order).toEqual([...order].sort((a, b) => a - b));
-      expect(r).toMatchObject(Object.fromEntries(Object.entries(group.truth.get(String(r["requestId"]))!).filter(([k]) => (PARSE_OUTPUT_FIELDS as readonly string[]).includes(k))));
+      expect(r).toMatchObject(
+        Object.fromEntries(
+          Object.entries(group.truth.get(String(r["requestId"]))!).filter(([k]) =>
+            (PARSE_OUTPUT_FIELDS as readonly string[]).includes(k),
+          ),
+        ),
+      );
     }
     const starts = records.map((r) => String(r["startedAt"]));
     expect(starts).toEqual([...starts].sort());
@@ -89,9 +115,19 @@ describe("aligner parse", () => {
   it("reads plain text and GetLogEvents responses of one stream (the file names the stream)", async () => {
     const s0 = group.streams[0]!;
     const text = file("stream0.log", s0.events.map((e) => e.message.replace(/\n/g, " ")).join("\n"));
-    const get = file("get.json", JSON.stringify({ events: s0.events.map((e) => ({ timestamp: e.timestamp, message: e.message, ingestionTime: e.timestamp })), nextForwardToken: "f/1" }));
+    const get = file(
+      "get.json",
+      JSON.stringify({
+        events: s0.events.map((e) => ({ timestamp: e.timestamp, message: e.message, ingestionTime: e.timestamp })),
+        nextForwardToken: "f/1",
+      }),
+    );
     const fromGet = lines((await aligner("parse", get, "--json")).stdout);
-    expect(fromGet.find((r) => r["requestId"] === "00000000-0000-4000-8000-000000000001")).toMatchObject({ status: "SUCCEEDED", coldStart: true, logStream: get });
+    expect(fromGet.find((r) => r["requestId"] === "00000000-0000-4000-8000-000000000001")).toMatchObject({
+      status: "SUCCEEDED",
+      coldStart: true,
+      logStream: get,
+    });
     const fromText = lines((await aligner("parse", text, "--json")).stdout);
     expect(fromText.map((r) => [r["requestId"], r["status"], r["coldStart"], r["durationMs"]])).toEqual(
       fromGet.map((r) => [r["requestId"], r["status"], r["coldStart"], r["durationMs"]]),
@@ -105,12 +141,24 @@ describe("aligner parse", () => {
     const forward = lines((await aligner("parse", a, b, "--json")).stdout);
     const backward = lines((await aligner("parse", b, a, "--json")).stdout);
     expect(backward).toEqual(forward);
-    expect(forward.find((r) => r["requestId"] === "00000000-0000-4000-8000-000000000002")).toMatchObject({ attempts: 2, status: "SUCCEEDED", logStream: s1!.name });
+    expect(forward.find((r) => r["requestId"] === "00000000-0000-4000-8000-000000000002")).toMatchObject({
+      attempts: 2,
+      status: "SUCCEEDED",
+      logStream: s1!.name,
+    });
   });
 
   it("names each bad file, still reports the good ones, and exits with 2", async () => {
     const good = file("good.json", JSON.stringify(payload(group, group.streams[0]!.name, group.streams[0]!.events)));
-    const r = await aligner("parse", file("empty.log", ""), file("weird.json", '{"hello":"world"}'), path.join(dir, "missing.b64"), file("broken.b64", "H4sIAAAAAAAAA+3BMQEAAAjA"), good, "--json");
+    const r = await aligner(
+      "parse",
+      file("empty.log", ""),
+      file("weird.json", '{"hello":"world"}'),
+      path.join(dir, "missing.b64"),
+      file("broken.b64", "H4sIAAAAAAAAA+3BMQEAAAjA"),
+      good,
+      "--json",
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("empty.log: is empty");
     expect(r.stderr).toContain("weird.json: holds JSON that is neither");
@@ -120,7 +168,10 @@ describe("aligner parse", () => {
   });
 
   it("prints a readable table without --json, and --help", async () => {
-    const r = await aligner("parse", file("t.json", JSON.stringify(payload(group, group.streams[0]!.name, group.streams[0]!.events))));
+    const r = await aligner(
+      "parse",
+      file("t.json", JSON.stringify(payload(group, group.streams[0]!.name, group.streams[0]!.events))),
+    );
     expect(r.code).toBe(0);
     expect(r.stdout.split("\n")[0]).toMatch(/^REQUEST ID\s+STATUS\s+START/);
     expect(r.stdout).toContain("TIMED_OUT");

@@ -38,7 +38,11 @@ async function waitForScreen(what: string, test: (s: string) => boolean, timeout
 beforeAll(async () => {
   execFileSync("tmux", ["-V"]); // a clear failure when tmux is missing (.ci/run installs it)
   dir = mkdtempSync(path.join(tmpdir(), "aligner-watch-e2e-"));
-  cloud = await startLocalCloud({ stateDir: path.join(dir, ".aligner"), writeEndpointsFile: true, overrides: { local: { logFlushMs: 100 } } });
+  cloud = await startLocalCloud({
+    stateDir: path.join(dir, ".aligner"),
+    writeEndpointsFile: true,
+    overrides: { local: { logFlushMs: 100 } },
+  });
 }, 120_000);
 let socketPath: string | undefined;
 
@@ -77,18 +81,30 @@ describe("aligner watch in a terminal", () => {
     );
     socketPath = tmux("display-message", "-p", "#{socket_path}").trim();
     tmux("set-option", "-t", SESSION, "remain-on-exit", "on");
-    await waitForScreen("the empty view", (s) => s.includes("aligner watch · local cloud") && s.includes("no jobs yet in this window"));
+    await waitForScreen(
+      "the empty view",
+      (s) => s.includes("aligner watch · local cloud") && s.includes("no jobs yet in this window"),
+    );
 
     const s3 = s3Client(cloud.clientOptions("s3"));
-    await s3.send(new PutObjectCommand({ Bucket: cloud.names.inputBucket, Key: "e2e/input.fasta", Body: readFileSync(SAMPLE) }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: cloud.names.inputBucket, Key: "e2e/input.fasta", Body: readFileSync(SAMPLE) }),
+    );
     s3.destroy();
-    const done = await waitForScreen("the job SUCCEEDED", (s) => /e2e\/input\.fasta\s+SUCCEEDED\s+cold/.test(s), 60_000);
+    const done = await waitForScreen(
+      "the job SUCCEEDED",
+      (s) => /e2e\/input\.fasta\s+SUCCEEDED\s+cold/.test(s),
+      60_000,
+    );
     expect(done).toMatch(/\[0 all 1\]\s+1 RUNNING 0\s+2 SUCCEEDED 1/);
     const id = /› ([0-9a-f-]{36}) /.exec(done)?.[1];
     expect(id).toBeDefined();
 
     keys("3");
-    await waitForScreen("the FAILED filter", (s) => s.includes("[3 FAILED 0]") && s.includes("no job matches the filter"));
+    await waitForScreen(
+      "the FAILED filter",
+      (s) => s.includes("[3 FAILED 0]") && s.includes("no job matches the filter"),
+    );
     keys("0");
     await waitForScreen("all jobs again", (s) => s.includes("[0 all 1]") && s.includes("e2e/input.fasta"));
 
@@ -101,7 +117,10 @@ describe("aligner watch in a terminal", () => {
     await waitForScreen("the search cleared", (s) => !s.includes('search "') && s.includes("e2e/input.fasta"));
 
     keys("Enter");
-    const detail = await waitForScreen("the detail pane with log lines", (s) => s.includes(`job ${id} SUCCEEDED`) && /log lines \(\d+ in 1 stream\)/.test(s));
+    const detail = await waitForScreen(
+      "the detail pane with log lines",
+      (s) => s.includes(`job ${id} SUCCEEDED`) && /log lines \(\d+ in 1 stream\)/.test(s),
+    );
     expect(detail).toMatch(/outputKey\s+e2e\/input\.aligned\.fasta/);
     expect(detail).toContain(`START RequestId: ${id}`);
     keys("Escape");

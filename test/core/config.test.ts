@@ -8,14 +8,21 @@ describe("configuration", () => {
   it("has sane defaults", () => {
     const c = resolveConfig();
     expect(c.prefix).toBe("lambda-aligner");
-    expect(c.aligner).toMatchObject({ memoryMb: 2048, timeoutSeconds: 300, logFormat: "Text", maxRetries: 2, reservedConcurrency: undefined });
+    expect(c.aligner).toMatchObject({
+      memoryMb: 2048,
+      timeoutSeconds: 300,
+      logFormat: "Text",
+      maxRetries: 2,
+      reservedConcurrency: undefined,
+    });
     expect(c.processor.logFormat).toBe("JSON");
     expect(c.mafft.defaultArgs).toEqual(["--auto"]);
     expect(c.logRetentionDays).toBe(30);
   });
 
   it("takes environment over cdktf context over defaults", () => {
-    const context = (key: string) => ({ "aligner.memoryMb": 4096, "aligner.timeoutSeconds": 600, prefix: "from-context" })[key];
+    const context = (key: string) =>
+      ({ "aligner.memoryMb": 4096, "aligner.timeoutSeconds": 600, prefix: "from-context" })[key];
     const c = resolveConfig({ env: { ALIGNER_MEMORY_MB: "3008" }, context });
     expect(c.aligner.memoryMb).toBe(3008);
     expect(c.aligner.timeoutSeconds).toBe(600);

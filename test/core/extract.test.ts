@@ -25,7 +25,15 @@ const events: LogEvent[] = lines.map((message, i) => ({ id: String(100 + i), tim
 describe("extractRequestLines", () => {
   it("keeps a request's own lines, the unprefixed lines of its window and its init, in stream order", () => {
     const a = extractRequestLines([...events].reverse(), A);
-    expect(a.map((l) => l.event.message)).toEqual([lines[0], lines[1], lines[2], lines[3], lines[4], lines[5], lines[10]]);
+    expect(a.map((l) => l.event.message)).toEqual([
+      lines[0],
+      lines[1],
+      lines[2],
+      lines[3],
+      lines[4],
+      lines[5],
+      lines[10],
+    ]);
     expect(a.map((l) => l.reason)).toEqual(["init", "named", "named", "open", "named", "named", "named"]);
   });
 

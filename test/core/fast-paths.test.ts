@@ -18,8 +18,23 @@ const realisticLine = fc.oneof(
       fc.string().map((m) => `2026-11-24T10:00:00.000Z ${ID} ${level} ${m}`),
       fc.string().map((m) => `2026-11-24T10:00:00.000Z\tundefined\t${level}\t${m}`),
       fc.string().map((m) => JSON.stringify({ timestamp: "t", level, requestId: ID, message: m })),
-      fc.string().map((m) => JSON.stringify({ level, message: m, function_request_id: ID, errorType: "E", errorMessage: m })),
-      fc.string().map((m) => JSON.stringify({ level, message: "job accepted", function_request_id: ID, jobEvent: "accepted", inputBucket: "b", inputKey: m, inputBytes: 3, sequences: 2 })),
+      fc
+        .string()
+        .map((m) => JSON.stringify({ level, message: m, function_request_id: ID, errorType: "E", errorMessage: m })),
+      fc
+        .string()
+        .map((m) =>
+          JSON.stringify({
+            level,
+            message: "job accepted",
+            function_request_id: ID,
+            jobEvent: "accepted",
+            inputBucket: "b",
+            inputKey: m,
+            inputBytes: 3,
+            sequences: 2,
+          }),
+        ),
       fc.string().map((m) => JSON.stringify({ level, message: { errorType: "TypeError", errorMessage: m } })),
     ),
   ),
@@ -55,9 +70,24 @@ describe("fast paths are pure speed-ups", () => {
           mafftArgs: fc.string(),
         }),
         ({ jobEvent, ...fields }) => {
-          const line = JSON.stringify({ level: "INFO", message: "job", timestamp: "t", function_request_id: ID, jobEvent, ...fields });
+          const line = JSON.stringify({
+            level: "INFO",
+            message: "job",
+            timestamp: "t",
+            function_request_id: ID,
+            jobEvent,
+            ...fields,
+          });
           // A nested value makes the fast reader give up, so this one is read by JSON.parse.
-          const viaJsonParse = JSON.stringify({ level: "INFO", message: "job", timestamp: "t", function_request_id: ID, jobEvent, ...fields, context: { nested: true } });
+          const viaJsonParse = JSON.stringify({
+            level: "INFO",
+            message: "job",
+            timestamp: "t",
+            function_request_id: ID,
+            jobEvent,
+            ...fields,
+            context: { nested: true },
+          });
           expect(parseLogEvent(line)).toEqual(parseLogEvent(viaJsonParse));
           expect(parseLogEvent(line).kind).toBe("job");
         },

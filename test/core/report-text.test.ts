@@ -45,21 +45,58 @@ function reportBySplit(line: string): Record<string, unknown> {
   return r;
 }
 
-const key = fc.constantFrom("Duration", "Billed Duration", "Memory Size", "Max Memory Used", "Init Duration", "Restore Duration", "Billed Restore Duration", "Status", "Error Type", "Durations", "Duratio", "X");
+const key = fc.constantFrom(
+  "Duration",
+  "Billed Duration",
+  "Memory Size",
+  "Max Memory Used",
+  "Init Duration",
+  "Restore Duration",
+  "Billed Restore Duration",
+  "Status",
+  "Error Type",
+  "Durations",
+  "Duratio",
+  "X",
+);
 const value = fc.oneof(
-  fc.constantFrom("1.76 ms", "2 ms", "128 MB", "-1", "1e3 ms", "success", " timeout ", "error", "Runtime.OutOfMemory", "", " ", ": 5", "x: 1"),
+  fc.constantFrom(
+    "1.76 ms",
+    "2 ms",
+    "128 MB",
+    "-1",
+    "1e3 ms",
+    "success",
+    " timeout ",
+    "error",
+    "Runtime.OutOfMemory",
+    "",
+    " ",
+    ": 5",
+    "x: 1",
+  ),
   fc.string({ maxLength: 8 }),
 );
-const part = fc.oneof(fc.tuple(key, fc.constantFrom(": ", ":", ":  ", " : "), value).map((t) => t.join("")), fc.string({ maxLength: 6 }));
+const part = fc.oneof(
+  fc.tuple(key, fc.constantFrom(": ", ":", ":  ", " : "), value).map((t) => t.join("")),
+  fc.string({ maxLength: 6 }),
+);
 const reportLine = fc.array(part, { maxLength: 10 }).map((parts) => `REPORT RequestId: ${ID}\t${parts.join("\t")}`);
 /** One character replaced, inserted or deleted after the request id (tabs, colons, spaces, digits). */
-const mutated = fc.tuple(reportLine, fc.nat(), fc.constantFrom("\t", ":", " ", "1", "\n", "\r", "S"), fc.constantFrom("replace", "insert", "delete")).map(([line, at, c, how]) => {
-  const from = 55;
-  const k = from + (at % (line.length - from + 1));
-  if (how === "insert") return line.slice(0, k) + c + line.slice(k);
-  if (how === "delete") return line.slice(0, k) + line.slice(k + 1);
-  return line.slice(0, k) + c + line.slice(k + 1);
-});
+const mutated = fc
+  .tuple(
+    reportLine,
+    fc.nat(),
+    fc.constantFrom("\t", ":", " ", "1", "\n", "\r", "S"),
+    fc.constantFrom("replace", "insert", "delete"),
+  )
+  .map(([line, at, c, how]) => {
+    const from = 55;
+    const k = from + (at % (line.length - from + 1));
+    if (how === "insert") return line.slice(0, k) + c + line.slice(k);
+    if (how === "delete") return line.slice(0, k) + line.slice(k + 1);
+    return line.slice(0, k) + c + line.slice(k + 1);
+  });
 
 describe("text REPORT by tabs", () => {
   it("reads every tab-separated REPORT as the split reading does", () => {

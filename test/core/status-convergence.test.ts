@@ -22,7 +22,9 @@ describe("status from generated Lambda logs (in memory)", () => {
   it("any split, duplication, overlapping re-split, reordering and concurrency converges to the in-order result", async () => {
     await fc.assert(
       fc.asyncProperty(
-        groupSpecArb().map((spec) => generateGroup(spec)).chain((group) => fc.tuple(fc.constant(group), scheduleArb(group, { resplits: true }))),
+        groupSpecArb()
+          .map((spec) => generateGroup(spec))
+          .chain((group) => fc.tuple(fc.constant(group), scheduleArb(group, { resplits: true }))),
         async ([group, schedule]) => {
           const reference = new MemoryStatusStore();
           await deliver(reference, { payloads: inOrder(group), batch: 1 });

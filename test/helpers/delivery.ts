@@ -6,8 +6,19 @@ import { applyReduction, type ApplyStats } from "../../core/status/apply.ts";
 import type { StatusStore } from "../../core/status/store.ts";
 import type { GeneratedGroup } from "./lambda-logs.ts";
 
-export function payload(group: GeneratedGroup, stream: string, events: SubscriptionMessage["logEvents"]): SubscriptionMessage {
-  return { messageType: "DATA_MESSAGE", owner: "123456789012", logGroup: group.logGroup, logStream: stream, subscriptionFilters: ["status"], logEvents: events };
+export function payload(
+  group: GeneratedGroup,
+  stream: string,
+  events: SubscriptionMessage["logEvents"],
+): SubscriptionMessage {
+  return {
+    messageType: "DATA_MESSAGE",
+    owner: "123456789012",
+    logGroup: group.logGroup,
+    logStream: stream,
+    subscriptionFilters: ["status"],
+    logEvents: events,
+  };
 }
 
 /** Each stream whole, in order: the reference delivery. */
@@ -39,13 +50,15 @@ export function scheduleArb(group: GeneratedGroup, opts: { resplits?: boolean } 
       )
     : fc.constant([] as SubscriptionMessage[]);
   const perStream = group.streams.map((s) =>
-    fc.subarray(
-      Array.from({ length: Math.max(0, s.events.length - 1) }, (_, i) => i + 1),
-      { minLength: 0 },
-    ).map((cuts) => {
-      const bounds = [0, ...cuts, s.events.length];
-      return bounds.slice(1).map((end, i) => payload(group, s.name, s.events.slice(bounds[i], end)));
-    }),
+    fc
+      .subarray(
+        Array.from({ length: Math.max(0, s.events.length - 1) }, (_, i) => i + 1),
+        { minLength: 0 },
+      )
+      .map((cuts) => {
+        const bounds = [0, ...cuts, s.events.length];
+        return bounds.slice(1).map((end, i) => payload(group, s.name, s.events.slice(bounds[i], end)));
+      }),
   );
   return fc
     .tuple(fc.tuple(...perStream), ranges)
@@ -57,7 +70,9 @@ export function scheduleArb(group: GeneratedGroup, opts: { resplits?: boolean } 
           const all = [...chunks, ...dups.map((i) => chunks[i]!)].map((p) =>
             shuffleInside ? { ...p, logEvents: [...p.logEvents].reverse() } : p,
           );
-          return fc.shuffledSubarray(all, { minLength: all.length, maxLength: all.length }).map((payloads) => ({ payloads, batch }));
+          return fc
+            .shuffledSubarray(all, { minLength: all.length, maxLength: all.length })
+            .map((payloads) => ({ payloads, batch }));
         }),
     );
 }
@@ -67,13 +82,22 @@ export interface DeliveryOptions {
   writeConcurrency?: number;
 }
 
-export async function deliver(store: StatusStore, schedule: Schedule, opts: DeliveryOptions = {}): Promise<ApplyStats[]> {
+export async function deliver(
+  store: StatusStore,
+  schedule: Schedule,
+  opts: DeliveryOptions = {},
+): Promise<ApplyStats[]> {
   const stats: ApplyStats[] = [];
   for (let i = 0; i < schedule.payloads.length; i += schedule.batch) {
     const batch = schedule.payloads.slice(i, i + schedule.batch);
     stats.push(
       ...(await Promise.all(
-        batch.map((p) => applyReduction(store, reducePayload(p), { recordTtlDays: opts.recordTtlDays ?? 90, writeConcurrency: opts.writeConcurrency ?? 4 })),
+        batch.map((p) =>
+          applyReduction(store, reducePayload(p), {
+            recordTtlDays: opts.recordTtlDays ?? 90,
+            writeConcurrency: opts.writeConcurrency ?? 4,
+          }),
+        ),
       )),
     );
   }

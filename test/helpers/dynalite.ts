@@ -34,7 +34,9 @@ export async function startDynalite(opts: { onDisk?: boolean } = {}): Promise<Lo
       endpoint,
       region: "us-east-1",
       credentials: { ...LOCAL_CREDENTIALS },
-      ...(opts.fastRetries ? { retryStrategy: new ConfiguredRetryStrategy(maxAttempts, (attempt) => 2 * attempt) } : { maxAttempts }),
+      ...(opts.fastRetries
+        ? { retryStrategy: new ConfiguredRetryStrategy(maxAttempts, (attempt) => 2 * attempt) }
+        : { maxAttempts }),
     });
     clients.push(c);
     return c;
@@ -50,7 +52,9 @@ export async function startDynalite(opts: { onDisk?: boolean } = {}): Promise<Lo
       const out: Record<string, unknown>[] = [];
       let start: Record<string, never> | undefined;
       do {
-        const res = await admin.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
+        const res = await admin.send(
+          new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }),
+        );
         out.push(...(res.Items ?? []).map((i) => unmarshall(i)));
         start = res.LastEvaluatedKey as Record<string, never> | undefined;
       } while (start);

@@ -8,7 +8,6 @@ import { BatchWriteCommand, DynamoDBDocumentClient, UpdateCommand } from "@aws-s
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { jobIndexKeys, jobKey, JOBS_TABLE, type JobRecord, type JobStatus } from "../../core/jobs-table.ts";
 
-
 export function uuid(rand: () => number): string {
   const hex = Array.from({ length: 32 }, () => Math.floor(rand() * 16).toString(16)).join("");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
@@ -38,7 +37,14 @@ export function generateJobs(n: number, opts: GenerateOptions): GeneratedJob[] {
   for (let i = 0; i < n; i++) {
     const startMs = opts.newestMs - i * spacing;
     const x = rand();
-    const status: JobStatus = x < mix.RUNNING ? "RUNNING" : x < mix.RUNNING + mix.FAILED ? "FAILED" : x < mix.RUNNING + mix.FAILED + mix.TIMED_OUT ? "TIMED_OUT" : "SUCCEEDED";
+    const status: JobStatus =
+      x < mix.RUNNING
+        ? "RUNNING"
+        : x < mix.RUNNING + mix.FAILED
+          ? "FAILED"
+          : x < mix.RUNNING + mix.FAILED + mix.TIMED_OUT
+            ? "TIMED_OUT"
+            : "SUCCEEDED";
     const requestId = uuid(rand);
     const cold = rand() < 0.2;
     const record: JobRecord = {
@@ -70,7 +76,9 @@ export function generateJobs(n: number, opts: GenerateOptions): GeneratedJob[] {
     if (status === "FAILED") {
       const invalid = rand() < 0.5;
       record.errorType = invalid ? "InvalidInput" : "Runtime.OutOfMemory";
-      record.errorMessage = invalid ? `${record.inputKey} is not FASTA: line 1 does not start with >` : "Runtime exited with error: signal: killed";
+      record.errorMessage = invalid
+        ? `${record.inputKey} is not FASTA: line 1 does not start with >`
+        : "Runtime exited with error: signal: killed";
     }
     if (status === "TIMED_OUT") record.errorMessage = "Task timed out after 300.00 seconds";
     const updatedAt = new Date(record.endedAt ? Date.parse(record.endedAt) : startMs).toISOString();
@@ -85,14 +93,24 @@ export function jobItem(job: GeneratedJob): Record<string, unknown> {
   return {
     ...jobKey(job.record.requestId),
     ...job.record,
-    ...jobIndexKeys({ requestId: job.record.requestId, status: job.record.status, sortTime: job.sortTime, updatedAt: job.updatedAt }),
+    ...jobIndexKeys({
+      requestId: job.record.requestId,
+      status: job.record.status,
+      sortTime: job.sortTime,
+      updatedAt: job.updatedAt,
+    }),
     [JOBS_TABLE.ttlAttribute]: Math.floor(Date.parse(job.updatedAt) / 1000) + 90 * 86400,
     rev: 1,
     facts: {},
   };
 }
 
-export async function writeJobs(client: DynamoDBClient, table: string, jobs: GeneratedJob[], concurrency = 8): Promise<void> {
+export async function writeJobs(
+  client: DynamoDBClient,
+  table: string,
+  jobs: GeneratedJob[],
+  concurrency = 8,
+): Promise<void> {
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   const batches: Record<string, unknown>[][] = [];
   for (let i = 0; i < jobs.length; i += 25) batches.push(jobs.slice(i, i + 25).map(jobItem));
@@ -110,7 +128,13 @@ export async function writeJobs(client: DynamoDBClient, table: string, jobs: Gen
 }
 
 /** Changes a job as a processor write would: new fields, new updatedAt, index keys moved. */
-export async function updateJob(client: DynamoDBClient, table: string, job: GeneratedJob, change: Partial<JobRecord>, updatedAt: string): Promise<GeneratedJob> {
+export async function updateJob(
+  client: DynamoDBClient,
+  table: string,
+  job: GeneratedJob,
+  change: Partial<JobRecord>,
+  updatedAt: string,
+): Promise<GeneratedJob> {
   const record: JobRecord = { ...job.record, ...change, updatedAt };
   const next: GeneratedJob = { record, sortTime: record.startedAt ?? job.sortTime, updatedAt };
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -124,6 +148,14 @@ export async function updateJob(client: DynamoDBClient, table: string, job: Gene
     values[`:v${i}`] = v;
     return `#a${i} = :v${i}`;
   });
-  await doc.send(new UpdateCommand({ TableName: table, Key: jobKey(record.requestId), UpdateExpression: `SET ${sets.join(", ")}`, ExpressionAttributeNames: names, ExpressionAttributeValues: values }));
+  await doc.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: jobKey(record.requestId),
+      UpdateExpression: `SET ${sets.join(", ")}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    }),
+  );
   return next;
 }

@@ -11,7 +11,15 @@ import fc from "fast-check";
 import type { LogEvent } from "../../core/logs/payload.ts";
 import type { JobRecord } from "../../core/jobs-table.ts";
 
-export type Outcome = "success" | "rejected" | "handlerError" | "timeoutNew" | "timeoutOld" | "oomNew" | "oomOld" | "initFailure";
+export type Outcome =
+  | "success"
+  | "rejected"
+  | "handlerError"
+  | "timeoutNew"
+  | "timeoutOld"
+  | "oomNew"
+  | "oomOld"
+  | "initFailure";
 export type Format = "Text" | "JSON";
 
 export interface AttemptSpec {
@@ -62,12 +70,21 @@ const outcomeArb: fc.Arbitrary<Outcome> = fc.oneof(
 );
 
 const attemptArb = (streams: number) =>
-  fc.record({ outcome: outcomeArb, stream: fc.nat({ max: streams - 1 }), appLines: fc.nat({ max: 3 }), rawLines: fc.nat({ max: 3 }) });
+  fc.record({
+    outcome: outcomeArb,
+    stream: fc.nat({ max: streams - 1 }),
+    appLines: fc.nat({ max: 3 }),
+    rawLines: fc.nat({ max: 3 }),
+  });
 
 /** Async retries happen only after a failure: every attempt but the last fails. */
 const requestArb = (streams: number): fc.Arbitrary<RequestSpec> =>
   fc.array(attemptArb(streams), { minLength: 1, maxLength: 3 }).map((attempts) => ({
-    attempts: attempts.map((a, i) => (i < attempts.length - 1 && (a.outcome === "success" || a.outcome === "rejected") ? { ...a, outcome: "handlerError" as const } : a)),
+    attempts: attempts.map((a, i) =>
+      i < attempts.length - 1 && (a.outcome === "success" || a.outcome === "rejected")
+        ? { ...a, outcome: "handlerError" as const }
+        : a,
+    ),
   }));
 
 export function groupSpecArb(opts: { maxRequests?: number; maxStreams?: number } = {}): fc.Arbitrary<GroupSpec> {
@@ -103,7 +120,12 @@ export function generateGroup(spec: GroupSpec, logGroup = "/aws/lambda/lambda-al
   const env = (i: number): Env => {
     while (envs.length <= i) {
       const n = envs.length;
-      envs.push({ name: `2026/11/24/[$LATEST]${(0xa0000 + n).toString(16).padStart(32, "0")}`, events: [], clock: EPOCH + n * 7, needsInit: true });
+      envs.push({
+        name: `2026/11/24/[$LATEST]${(0xa0000 + n).toString(16).padStart(32, "0")}`,
+        events: [],
+        clock: EPOCH + n * 7,
+        needsInit: true,
+      });
     }
     return envs[i]!;
   };
@@ -115,7 +137,11 @@ export function generateGroup(spec: GroupSpec, logGroup = "/aws/lambda/lambda-al
 
   // Attempts run in order of their scheduled time: retries come a minute or two after a failure.
   const schedule: { request: number; attempt: number; at: number; spec: AttemptSpec }[] = [];
-  spec.requests.forEach((r, ri) => r.attempts.forEach((a, ai) => schedule.push({ request: ri, attempt: ai, at: ri * 5_000 + ai * 60_000 * (ai === 1 ? 1 : 1.5), spec: a })));
+  spec.requests.forEach((r, ri) =>
+    r.attempts.forEach((a, ai) =>
+      schedule.push({ request: ri, attempt: ai, at: ri * 5_000 + ai * 60_000 * (ai === 1 ? 1 : 1.5), spec: a }),
+    ),
+  );
   schedule.sort((x, y) => x.at - y.at || x.request - y.request);
 
   spec.requests.forEach((_, ri) => truth.set(requestIdOf(ri + 1), { attempts: 0 }));
@@ -136,7 +162,12 @@ export function generateGroup(spec: GroupSpec, logGroup = "/aws/lambda/lambda-al
     const maxMem = 80 + (n % 40);
 
     if (cold) {
-      emit(e, json ? `{"time":"${iso(e)}","type":"platform.initStart","record":{"initializationType":"on-demand","phase":"init","runtimeVersion":"nodejs:22.v37"}}` : "INIT_START Runtime Version: nodejs:22.v37\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:0bdb3a9c");
+      emit(
+        e,
+        json
+          ? `{"time":"${iso(e)}","type":"platform.initStart","record":{"initializationType":"on-demand","phase":"init","runtimeVersion":"nodejs:22.v37"}}`
+          : "INIT_START Runtime Version: nodejs:22.v37\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:0bdb3a9c",
+      );
       e.needsInit = false;
     }
     const initError = "Runtime.ImportModuleError";
@@ -146,20 +177,48 @@ export function generateGroup(spec: GroupSpec, logGroup = "/aws/lambda/lambda-al
         ? `{"timestamp":"${iso(e)}","level":"ERROR","message":{"errorType":"${initError}","errorMessage":"${initErrorMessage}","stackTrace":[]}}`
         : `${iso(e)}\tundefined\tERROR\tUncaught Exception \t{"errorType":"${initError}","errorMessage":"${initErrorMessage}","stack":[]}`;
     if (json && cold && a.outcome !== "initFailure") {
-      emit(e, `{"time":"${iso(e)}","type":"platform.initReport","record":{"initializationType":"on-demand","phase":"init","status":"success","metrics":{"durationMs":${initMs}}}}`);
+      emit(
+        e,
+        `{"time":"${iso(e)}","type":"platform.initReport","record":{"initializationType":"on-demand","phase":"init","status":"success","metrics":{"durationMs":${initMs}}}}`,
+      );
     }
     if (a.outcome === "initFailure") {
       emit(e, idlessError());
-      emit(e, json ? `{"time":"${iso(e)}","type":"platform.initReport","record":{"initializationType":"on-demand","phase":"init","status":"error","errorType":"${initError}","metrics":{"durationMs":${initMs}}}}` : `INIT_REPORT Init Duration: ${initMs} ms\tPhase: init\tStatus: error\tError Type: ${initError}`);
+      emit(
+        e,
+        json
+          ? `{"time":"${iso(e)}","type":"platform.initReport","record":{"initializationType":"on-demand","phase":"init","status":"error","errorType":"${initError}","metrics":{"durationMs":${initMs}}}}`
+          : `INIT_REPORT Init Duration: ${initMs} ms\tPhase: init\tStatus: error\tError Type: ${initError}`,
+      );
     }
 
     const startTs = e.clock + 1;
-    emit(e, json ? `{"time":"${new Date(startTs).toISOString()}","type":"platform.start","record":{"requestId":"${id}","version":"$LATEST"}}` : `START RequestId: ${id} Version: $LATEST`);
+    emit(
+      e,
+      json
+        ? `{"time":"${new Date(startTs).toISOString()}","type":"platform.start","record":{"requestId":"${id}","version":"$LATEST"}}`
+        : `START RequestId: ${id} Version: $LATEST`,
+    );
     const jobLine = (fields: Record<string, unknown>) =>
-      JSON.stringify({ level: "INFO", message: `job ${String(fields["jobEvent"])}`, timestamp: iso(e), service: "aligner", cold_start: cold, function_request_id: id, ...fields });
+      JSON.stringify({
+        level: "INFO",
+        message: `job ${String(fields["jobEvent"])}`,
+        timestamp: iso(e),
+        service: "aligner",
+        cold_start: cold,
+        function_request_id: id,
+        ...fields,
+      });
     const appLine = (msg: string) =>
       spec.appLineStyle === "powertools"
-        ? JSON.stringify({ level: "INFO", message: `mafft: ${msg}`, timestamp: iso(e), service: "aligner", cold_start: cold, function_request_id: id })
+        ? JSON.stringify({
+            level: "INFO",
+            message: `mafft: ${msg}`,
+            timestamp: iso(e),
+            service: "aligner",
+            cold_start: cold,
+            function_request_id: id,
+          })
         : json
           ? `{"timestamp":"${iso(e)}","level":"INFO","requestId":"${id}","message":"${msg}"}`
           : `${iso(e)}\t${id}\tINFO\t${msg}`;
@@ -167,15 +226,49 @@ export function generateGroup(spec: GroupSpec, logGroup = "/aws/lambda/lambda-al
     if (a.outcome === "initFailure") {
       // The init is retried inside the invoke (suppressed init), fails again; no handler runs.
       emit(e, idlessError());
-      emit(e, json ? `{"time":"${iso(e)}","type":"platform.initReport","record":{"initializationType":"on-demand","phase":"invoke","status":"error","errorType":"${initError}","metrics":{"durationMs":${initMs}}}}` : `INIT_REPORT Init Duration: ${initMs} ms\tPhase: invoke\tStatus: error\tError Type: ${initError}`);
+      emit(
+        e,
+        json
+          ? `{"time":"${iso(e)}","type":"platform.initReport","record":{"initializationType":"on-demand","phase":"invoke","status":"error","errorType":"${initError}","metrics":{"durationMs":${initMs}}}}`
+          : `INIT_REPORT Init Duration: ${initMs} ms\tPhase: invoke\tStatus: error\tError Type: ${initError}`,
+      );
     } else {
       const inputKey = `inputs/job ${request + 1}.fasta`;
-      if (a.outcome !== "rejected") emit(e, jobLine({ jobEvent: "accepted", inputBucket: "in", inputKey, inputBytes: 1000 + n, sequences: 3 + (n % 5), mafftArgs: "--auto" }));
+      if (a.outcome !== "rejected")
+        emit(
+          e,
+          jobLine({
+            jobEvent: "accepted",
+            inputBucket: "in",
+            inputKey,
+            inputBytes: 1000 + n,
+            sequences: 3 + (n % 5),
+            mafftArgs: "--auto",
+          }),
+        );
       for (let i = 0; i < a.appLines; i++) emit(e, appLine(`step ${i} of request ${request + 1}`));
       for (let i = 0; i < a.rawLines; i++) emit(e, `progressive alignment ${i}/${a.rawLines} (raw stderr of mafft)`);
-      if (a.outcome === "success") emit(e, jobLine({ jobEvent: "succeeded", outputBucket: "out", outputKey: `alignments/job ${request + 1}.fasta`, mafftDurationMs: durationMs - 50 }));
+      if (a.outcome === "success")
+        emit(
+          e,
+          jobLine({
+            jobEvent: "succeeded",
+            outputBucket: "out",
+            outputKey: `alignments/job ${request + 1}.fasta`,
+            mafftDurationMs: durationMs - 50,
+          }),
+        );
       if (a.outcome === "rejected")
-        emit(e, jobLine({ jobEvent: "failed", errorType: "InvalidInput", errorMessage: `${inputKey} holds 1 sequence; MAFFT needs at least 2`, inputBucket: "in", inputKey }));
+        emit(
+          e,
+          jobLine({
+            jobEvent: "failed",
+            errorType: "InvalidInput",
+            errorMessage: `${inputKey} holds 1 sequence; MAFFT needs at least 2`,
+            inputBucket: "in",
+            inputKey,
+          }),
+        );
       if (a.outcome === "handlerError")
         emit(
           e,
@@ -183,7 +276,8 @@ export function generateGroup(spec: GroupSpec, logGroup = "/aws/lambda/lambda-al
             ? `{"timestamp":"${iso(e)}","level":"ERROR","requestId":"${id}","message":{"errorType":"Error","errorMessage":"S3 unavailable ${n}","stackTrace":["Error: S3 unavailable"]}}`
             : `${iso(e)}\t${id}\tERROR\tInvoke Error \t{"errorType":"Error","errorMessage":"S3 unavailable ${n}","stack":["Error: S3 unavailable","    at handler (/var/task/index.mjs:1:1)"]}`,
         );
-      if (a.outcome === "oomOld" && !json) emit(e, `RequestId: ${id} Error: Runtime exited with error: signal: killed\nRuntime.ExitError`);
+      if (a.outcome === "oomOld" && !json)
+        emit(e, `RequestId: ${id} Error: Runtime exited with error: signal: killed\nRuntime.ExitError`);
     }
 
     const timeout = a.outcome === "timeoutNew" || a.outcome === "timeoutOld";
@@ -195,7 +289,14 @@ export function generateGroup(spec: GroupSpec, logGroup = "/aws/lambda/lambda-al
     const showInit = cold && a.outcome !== "initFailure" && !(json && spec.omitInitDuration);
     const billed = Math.ceil(reportDuration + (cold && a.outcome !== "initFailure" ? 0 : 0));
     let reportTs = 0;
-    const errorTypeOf = a.outcome === "initFailure" ? initError : oom ? "Runtime.OutOfMemory" : a.outcome === "handlerError" ? "Error" : undefined;
+    const errorTypeOf =
+      a.outcome === "initFailure"
+        ? initError
+        : oom
+          ? "Runtime.OutOfMemory"
+          : a.outcome === "handlerError"
+            ? "Error"
+            : undefined;
 
     if (!json) {
       emit(e, `END RequestId: ${id}`, reportDuration);
@@ -204,17 +305,30 @@ export function generateGroup(spec: GroupSpec, logGroup = "/aws/lambda/lambda-al
       if (a.outcome === "timeoutNew") report += "Status: timeout";
       if (a.outcome === "oomNew") report += "Status: error\tError Type: Runtime.OutOfMemory";
       if (a.outcome === "initFailure") report += `Status: error\tError Type: ${initError}`;
-      if (n % 3 === 0) report += "\nXRAY TraceId: 1-5e8c1f2a-3b4c5d6e7f8091a2b3c4d5e6\tSegmentId: 0a1b2c3d4e5f6789\tSampled: true";
+      if (n % 3 === 0)
+        report += "\nXRAY TraceId: 1-5e8c1f2a-3b4c5d6e7f8091a2b3c4d5e6\tSegmentId: 0a1b2c3d4e5f6789\tSampled: true";
       emit(e, report);
       reportTs = e.clock;
       if (a.outcome === "timeoutOld") emit(e, `${iso(e)} ${id} Task timed out after 3.00 seconds`);
     } else {
       const status = timeout ? "timeout" : failedPlatform ? "error" : "success";
       const errorTypeField = errorTypeOf && a.outcome !== "handlerError" ? `,"errorType":"${errorTypeOf}"` : "";
-      emit(e, `{"time":"${iso(e)}","type":"platform.runtimeDone","record":{"requestId":"${id}","status":"${status}"${errorTypeField},"metrics":{"durationMs":${reportDuration},"producedBytes":0}}}`, reportDuration);
-      const metrics = [`"durationMs":${reportDuration}`, `"billedDurationMs":${billed}`, `"memorySizeMB":${MEMORY_MB}`, `"maxMemoryUsedMB":${memUsed}`];
+      emit(
+        e,
+        `{"time":"${iso(e)}","type":"platform.runtimeDone","record":{"requestId":"${id}","status":"${status}"${errorTypeField},"metrics":{"durationMs":${reportDuration},"producedBytes":0}}}`,
+        reportDuration,
+      );
+      const metrics = [
+        `"durationMs":${reportDuration}`,
+        `"billedDurationMs":${billed}`,
+        `"memorySizeMB":${MEMORY_MB}`,
+        `"maxMemoryUsedMB":${memUsed}`,
+      ];
       if (showInit) metrics.push(`"initDurationMs":${initMs}`);
-      emit(e, `{"time":"${iso(e)}","type":"platform.report","record":{"requestId":"${id}","status":"${status}"${errorTypeField},"metrics":{${metrics.join(",")}}}}`);
+      emit(
+        e,
+        `{"time":"${iso(e)}","type":"platform.report","record":{"requestId":"${id}","status":"${status}"${errorTypeField},"metrics":{${metrics.join(",")}}}}`,
+      );
       reportTs = e.clock;
     }
     previousEnd.set(id, e.clock);
@@ -250,5 +364,9 @@ export function generateGroup(spec: GroupSpec, logGroup = "/aws/lambda/lambda-al
   }
   // Attempt counts are final only once all attempts ran.
   for (const [id, t] of truth) t.attempts = spec.requests[Number.parseInt(id.slice(-12), 16) - 1]!.attempts.length;
-  return { logGroup, streams: envs.filter((s) => s.events.length > 0).map((s) => ({ name: s.name, events: s.events })), truth };
+  return {
+    logGroup,
+    streams: envs.filter((s) => s.events.length > 0).map((s) => ({ name: s.name, events: s.events })),
+    truth,
+  };
 }

@@ -20,7 +20,14 @@ import { dynamoClient, logsClient, s3Client } from "../../aws/clients.ts";
 import { recordFromItem } from "../../aws/dynamo/status-store.ts";
 import type { SourceEvent } from "../../core/status/reconcile.ts";
 import { filterLogEvents } from "../../aws/logs/filter-log-events.ts";
-import { mergeOverrides, startLocalCloud, type CloudEvent, type ConfigOverrides, type LocalCloud, type LocalCloudOptions } from "../../local/cloud.ts";
+import {
+  mergeOverrides,
+  startLocalCloud,
+  type CloudEvent,
+  type ConfigOverrides,
+  type LocalCloud,
+  type LocalCloudOptions,
+} from "../../local/cloud.ts";
 
 export const SAMPLE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "data", "mafft-sample");
 export const sample = (file: string): Buffer => readFileSync(path.join(SAMPLE_DIR, file));
@@ -74,7 +81,9 @@ export async function startTestCloud(opts: LocalCloudOptions = {}): Promise<Test
     const out: JobRecord[] = [];
     let start: Record<string, never> | undefined;
     do {
-      const page = await dynamo.send(new ScanCommand({ TableName: names.jobsTable, ExclusiveStartKey: start, ConsistentRead: true }));
+      const page = await dynamo.send(
+        new ScanCommand({ TableName: names.jobsTable, ExclusiveStartKey: start, ConsistentRead: true }),
+      );
       for (const item of page.Items ?? []) {
         const v = unmarshall(item);
         if (String(v["pk"]).startsWith(JOB_PK_PREFIX)) out.push(recordFromItem(v));
@@ -96,7 +105,14 @@ export async function startTestCloud(opts: LocalCloudOptions = {}): Promise<Test
     logs,
     events,
     async upload(key, body, metadata) {
-      await s3.send(new PutObjectCommand({ Bucket: names.inputBucket, Key: key, Body: body, ...(metadata ? { Metadata: metadata } : {}) }));
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: names.inputBucket,
+          Key: key,
+          Body: body,
+          ...(metadata ? { Metadata: metadata } : {}),
+        }),
+      );
     },
     jobs,
     async jobFor(inputKey) {
@@ -135,7 +151,18 @@ export async function startTestCloud(opts: LocalCloudOptions = {}): Promise<Test
       const byStream = new Map<string, SubscriptionMessage>();
       for (const e of await logEvents()) {
         let m = byStream.get(e.logStream);
-        if (!m) byStream.set(e.logStream, (m = { messageType: "DATA_MESSAGE", owner: "", logGroup: names.logGroups.aligner, logStream: e.logStream, subscriptionFilters: [], logEvents: [] }));
+        if (!m)
+          byStream.set(
+            e.logStream,
+            (m = {
+              messageType: "DATA_MESSAGE",
+              owner: "",
+              logGroup: names.logGroups.aligner,
+              logStream: e.logStream,
+              subscriptionFilters: [],
+              logEvents: [],
+            }),
+          );
         m.logEvents.push({ id: e.id, timestamp: e.timestamp, message: e.message });
       }
       const offline = new OfflineStatus();

@@ -21,7 +21,10 @@ export interface LambdaBench {
   host: EnvironmentHost;
   logs: LogStore;
   dir: string;
-  fn(handler: string, opts?: Partial<FunctionDefinition> & { code?: "functions" | "broken" | "hanging-init" }): FunctionDefinition;
+  fn(
+    handler: string,
+    opts?: Partial<FunctionDefinition> & { code?: "functions" | "broken" | "hanging-init" },
+  ): FunctionDefinition;
   /** Events of one stream, in stream order. */
   events(stream: string, group?: string): StoredEvent[];
   close(): void;

@@ -10,12 +10,25 @@ export interface RawResponse {
   body: string;
 }
 
-export function rawPost(url: string, body: string | Buffer, headers: Record<string, string>, contentType = "application/x-amz-json-1.0"): Promise<RawResponse> {
+export function rawPost(
+  url: string,
+  body: string | Buffer,
+  headers: Record<string, string>,
+  contentType = "application/x-amz-json-1.0",
+): Promise<RawResponse> {
   return new Promise((resolve) => {
-    const req = request(url, { method: "POST", headers: { "content-type": contentType, ...headers }, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c)).on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
-    });
+    const req = request(
+      url,
+      { method: "POST", headers: { "content-type": contentType, ...headers }, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res
+          .on("data", (c: Buffer) => chunks.push(c))
+          .on("end", () =>
+            resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }),
+          );
+      },
+    );
     req.on("error", () => resolve({ status: 0, headers: {}, body: "" }));
     req.end(body);
   });

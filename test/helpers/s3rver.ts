@@ -6,7 +6,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
-import { ensureBucket, LOCAL_CREDENTIALS, startS3rver as startLocalS3rver, type RunningServer } from "../../local/storage.ts";
+import {
+  ensureBucket,
+  LOCAL_CREDENTIALS,
+  startS3rver as startLocalS3rver,
+  type RunningServer,
+} from "../../local/storage.ts";
 
 export interface LocalS3 {
   endpoint: string;
@@ -34,7 +39,13 @@ export async function startS3rver(buckets: string[]): Promise<LocalS3> {
   const endpoint = server.endpoint;
   const clients: S3Client[] = [];
   const client = (opts: { maxAttempts?: number } = {}) => {
-    const c = new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials: { ...LOCAL_CREDENTIALS }, maxAttempts: opts.maxAttempts ?? 2 });
+    const c = new S3Client({
+      endpoint,
+      region: "us-east-1",
+      forcePathStyle: true,
+      credentials: { ...LOCAL_CREDENTIALS },
+      maxAttempts: opts.maxAttempts ?? 2,
+    });
     clients.push(c);
     return c;
   };

@@ -36,7 +36,10 @@ describe("security posture", () => {
   });
 
   it("passes a SecureBucket", () => {
-    const stack = synthWith((s) => new SecureBucket(s, "ok", { bucketPrefix: "ok-", forceDestroy: false, versioned: true, expireAfterDays: 1 }));
+    const stack = synthWith(
+      (s) =>
+        new SecureBucket(s, "ok", { bucketPrefix: "ok-", forceDestroy: false, versioned: true, expireAfterDays: 1 }),
+    );
     expect(checkPosture(stack)).toEqual([]);
   });
 
@@ -57,7 +60,10 @@ describe("security posture", () => {
       });
       new S3BucketPolicy(s, "policy", {
         bucket: b.id,
-        policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Deny", Action: "s3:DeleteObject", Principal: "*", Resource: "*" }] }),
+        policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Deny", Action: "s3:DeleteObject", Principal: "*", Resource: "*" }],
+        }),
       });
     });
     const found = rules(checkPosture(stack));
@@ -67,7 +73,13 @@ describe("security posture", () => {
 
   it("flags a table without point-in-time recovery or encryption", () => {
     const stack = synthWith(
-      (s) => new DynamodbTable(s, "t", { name: "t", hashKey: "pk", attribute: [{ name: "pk", type: "S" }], billingMode: "PAY_PER_REQUEST" }),
+      (s) =>
+        new DynamodbTable(s, "t", {
+          name: "t",
+          hashKey: "pk",
+          attribute: [{ name: "pk", type: "S" }],
+          billingMode: "PAY_PER_REQUEST",
+        }),
     );
     expect(rules(checkPosture(stack))).toEqual(["table-encryption", "table-pitr"]);
   });
@@ -92,11 +104,19 @@ describe("security posture", () => {
       const raw = new IamRole(s, "raw-role", { name: "raw", assumeRolePolicy: assumeLambda });
       new IamRolePolicy(s, "raw-policy", {
         role: raw.id,
-        policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["logs:*"], Resource: "*" }] }),
+        policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: ["logs:*"], Resource: "*" }],
+        }),
       });
     });
     const found = checkPosture(stack);
-    expect(rules(found)).toEqual(["iam-wildcard-action", "iam-wildcard-action", "iam-wildcard-resource", "iam-wildcard-resource"]);
+    expect(rules(found)).toEqual([
+      "iam-wildcard-action",
+      "iam-wildcard-action",
+      "iam-wildcard-resource",
+      "iam-wildcard-resource",
+    ]);
     expect(found.map((v) => v.detail)).toContain('allows "s3:*"');
   });
 
@@ -111,7 +131,12 @@ describe("security posture", () => {
 
   it("flags a Lambda permission without a source ARN", () => {
     const stack = synthWith(
-      (s) => new LambdaPermission(s, "open", { action: "lambda:InvokeFunction", functionName: "f", principal: "s3.amazonaws.com" }),
+      (s) =>
+        new LambdaPermission(s, "open", {
+          action: "lambda:InvokeFunction",
+          functionName: "f",
+          principal: "s3.amazonaws.com",
+        }),
     );
     expect(rules(checkPosture(stack))).toEqual(["permission-source-arn"]);
   });

@@ -31,7 +31,9 @@ describe("buckets", () => {
     expect(versioning["versioning_configuration"]).toEqual({ status: "Enabled" });
     const [, lifecycle] = only(stack, "aws_s3_bucket_lifecycle_configuration", "input");
     const rules = lifecycle["rule"] as Record<string, unknown>[];
-    expect(rules.find((r) => r["id"] === "expire-old-versions")?.["noncurrent_version_expiration"]).toEqual([{ noncurrent_days: 30 }]);
+    expect(rules.find((r) => r["id"] === "expire-old-versions")?.["noncurrent_version_expiration"]).toEqual([
+      { noncurrent_days: 30 },
+    ]);
   });
 
   it("expires results after the configured number of days, with a filter on every rule", () => {
@@ -42,7 +44,9 @@ describe("buckets", () => {
 
     const custom = synthStack({ ALIGNER_RESULT_EXPIRY_DAYS: "7", ALIGNER_FORCE_DESTROY: "true" });
     const [, customLifecycle] = only(custom, "aws_s3_bucket_lifecycle_configuration", "output");
-    expect((customLifecycle["rule"] as Record<string, unknown>[]).find((r) => r["id"] === "expire-objects")?.["expiration"]).toEqual([{ days: 7 }]);
+    expect(
+      (customLifecycle["rule"] as Record<string, unknown>[]).find((r) => r["id"] === "expire-objects")?.["expiration"],
+    ).toEqual([{ days: 7 }]);
     for (const b of Object.values(custom.resource["aws_s3_bucket"]!)) expect(b["force_destroy"]).toBe(true);
   });
 
@@ -116,7 +120,11 @@ describe("aligner function", () => {
       { size: 10240 },
       20,
     ]);
-    expect(fn["logging_config"]).toMatchObject({ log_format: "JSON", system_log_level: "INFO", application_log_level: "INFO" });
+    expect(fn["logging_config"]).toMatchObject({
+      log_format: "JSON",
+      system_log_level: "INFO",
+      application_log_level: "INFO",
+    });
     const [, invoke] = only(custom, "aws_lambda_function_event_invoke_config", "aligner");
     expect(invoke["maximum_retry_attempts"]).toBe(1);
   });
@@ -143,12 +151,17 @@ describe("aligner function", () => {
     expect(perm["source_account"]).toMatch(/data\.aws_caller_identity/);
     const [, notification] = only(stack, "aws_s3_bucket_notification");
     expect(notification["bucket"]).toBe(ref(inputId, "id"));
-    expect(notification["lambda_function"]).toEqual([{ lambda_function_arn: ref(fnId, "arn"), events: ["s3:ObjectCreated:*"] }]);
+    expect(notification["lambda_function"]).toEqual([
+      { lambda_function_arn: ref(fnId, "arn"), events: ["s3:ObjectCreated:*"] },
+    ]);
     expect(notification["depends_on"]).toContain(permId);
   });
 
   it("filters the notification by the configured prefix and suffix", () => {
-    const [, notification] = only(synthStack({ ALIGNER_INPUT_PREFIX: "jobs/", ALIGNER_INPUT_SUFFIX: ".fasta" }), "aws_s3_bucket_notification");
+    const [, notification] = only(
+      synthStack({ ALIGNER_INPUT_PREFIX: "jobs/", ALIGNER_INPUT_SUFFIX: ".fasta" }),
+      "aws_s3_bucket_notification",
+    );
     expect(notification["lambda_function"]).toMatchObject([{ filter_prefix: "jobs/", filter_suffix: ".fasta" }]);
   });
 
@@ -199,7 +212,12 @@ describe("least-privilege roles", () => {
     const [tableId] = only(stack, "aws_dynamodb_table");
     const grants = rolePolicies(roleId).flatMap(([, p]) => statementsOf(p["policy"]));
     const table = grants.find((s) => s.actions.some((a) => a.startsWith("dynamodb:")));
-    expect(table?.actions.sort()).toEqual(["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]);
+    expect(table?.actions.sort()).toEqual([
+      "dynamodb:BatchGetItem",
+      "dynamodb:GetItem",
+      "dynamodb:Query",
+      "dynamodb:UpdateItem",
+    ]);
     expect(table?.resources).toEqual([ref(tableId, "arn")]);
     const services = new Set(grants.flatMap((s) => s.actions.map((a) => a.split(":")[0])));
     expect([...services].sort()).toEqual(["dynamodb", "logs", "sqs"]);
@@ -209,7 +227,9 @@ describe("least-privilege roles", () => {
     for (const role of Object.values(stack.resource["aws_iam_role"]!)) {
       const [assume] = statementsOf(role["assume_role_policy"]);
       expect(assume?.actions).toEqual(["sts:AssumeRole"]);
-      expect(assume?.conditions).toEqual([{ test: "StringEquals", variable: "aws:SourceAccount", values: [expect.stringMatching(/aws_caller_identity/)] }]);
+      expect(assume?.conditions).toEqual([
+        { test: "StringEquals", variable: "aws:SourceAccount", values: [expect.stringMatching(/aws_caller_identity/)] },
+      ]);
     }
   });
 });
@@ -226,7 +246,11 @@ describe("log pipeline", () => {
     });
     expect(perm["source_account"]).toMatch(/aws_caller_identity/);
     const [, filter] = only(stack, "aws_cloudwatch_log_subscription_filter");
-    expect(filter).toMatchObject({ log_group_name: ref(groupId, "name"), filter_pattern: "", destination_arn: ref(procId, "arn") });
+    expect(filter).toMatchObject({
+      log_group_name: ref(groupId, "name"),
+      filter_pattern: "",
+      destination_arn: ref(procId, "arn"),
+    });
     expect(filter["role_arn"]).toBeUndefined();
     expect(filter["depends_on"]).toContain(permId);
   });
@@ -237,7 +261,9 @@ describe("log pipeline", () => {
     const [tableId] = only(stack, "aws_dynamodb_table");
     expect(group["name"]).toBe("/aws/lambda/lambda-aligner-log-processor");
     expect(fn["depends_on"]).toContain(groupId);
-    expect((fn["environment"] as { variables: Record<string, string> }).variables["ALIGNER_JOBS_TABLE"]).toBe(ref(tableId, "name"));
+    expect((fn["environment"] as { variables: Record<string, string> }).variables["ALIGNER_JOBS_TABLE"]).toBe(
+      ref(tableId, "name"),
+    );
   });
 });
 

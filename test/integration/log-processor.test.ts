@@ -81,29 +81,63 @@ describe("log-processor Lambda (bundle)", () => {
     const stream = group.streams[0]!;
     const result = await handler(event(encodeAwslogsData(payload(group, stream.name, stream.events))), context());
     expect(result).toMatchObject({ outcome: "processed", records: stream.events.length, requests: 3 });
-    const records = new Map((await db.scanAll(TABLE)).filter(isJobItem).map((i) => [String(i["requestId"]), recordFromItem(i)]));
+    const records = new Map(
+      (await db.scanAll(TABLE)).filter(isJobItem).map((i) => [String(i["requestId"]), recordFromItem(i)]),
+    );
     for (const [id, truth] of group.truth) expect(records.get(id)).toMatchObject(truth);
     expect(records.get("00000000-0000-4000-8000-000000000002")?.status).toBe("TIMED_OUT");
-    expect(records.get("00000000-0000-4000-8000-000000000003")).toMatchObject({ status: "FAILED", errorType: "Runtime.OutOfMemory" });
+    expect(records.get("00000000-0000-4000-8000-000000000003")).toMatchObject({
+      status: "FAILED",
+      errorType: "Runtime.OutOfMemory",
+    });
   });
 
   it("logs one summary line per payload", async () => {
     logLines.length = 0;
-    const group = generateGroup({ format: "JSON", omitInitDuration: true, requests: [{ attempts: [{ outcome: "success", stream: 0, appLines: 0, rawLines: 0 }] }] }, "/aws/lambda/summary");
-    await handler(event(encodeAwslogsData(payload(group, group.streams[0]!.name, group.streams[0]!.events))), context());
-    const summaries = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l["message"] === "payload processed");
+    const group = generateGroup(
+      {
+        format: "JSON",
+        omitInitDuration: true,
+        requests: [{ attempts: [{ outcome: "success", stream: 0, appLines: 0, rawLines: 0 }] }],
+      },
+      "/aws/lambda/summary",
+    );
+    await handler(
+      event(encodeAwslogsData(payload(group, group.streams[0]!.name, group.streams[0]!.events))),
+      context(),
+    );
+    const summaries = logLines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l["message"] === "payload processed");
     expect(summaries).toHaveLength(1);
-    expect(summaries[0]).toMatchObject({ requestsTouched: 1, records: group.streams[0]!.events.length, writes: expect.any(Number), ms: expect.any(Number), logStream: group.streams[0]!.name });
+    expect(summaries[0]).toMatchObject({
+      requestsTouched: 1,
+      records: group.streams[0]!.events.length,
+      writes: expect.any(Number),
+      ms: expect.any(Number),
+      logStream: group.streams[0]!.name,
+    });
   });
 
   it("skips CloudWatch's control messages", async () => {
-    const control: SubscriptionMessage = { messageType: "CONTROL_MESSAGE", owner: "CloudwatchLogs", logGroup: "", logStream: "", subscriptionFilters: [], logEvents: [{ id: "", timestamp: 1, message: "CWL CONTROL MESSAGE: Checking health of destination Lambda function." }] };
+    const control: SubscriptionMessage = {
+      messageType: "CONTROL_MESSAGE",
+      owner: "CloudwatchLogs",
+      logGroup: "",
+      logStream: "",
+      subscriptionFilters: [],
+      logEvents: [
+        { id: "", timestamp: 1, message: "CWL CONTROL MESSAGE: Checking health of destination Lambda function." },
+      ],
+    };
     expect(await handler(event(encodeAwslogsData(control)), context())).toEqual({ outcome: "skipped" });
   });
 
   it("rejects undecodable payloads with a reason, without throwing (no endless retries)", async () => {
     const gz = (v: unknown) => gzipSync(Buffer.from(JSON.stringify(v))).toString("base64");
-    const valid = gzipSync(Buffer.from(JSON.stringify({ messageType: "DATA_MESSAGE", logGroup: "g", logStream: "s", logEvents: [] })));
+    const valid = gzipSync(
+      Buffer.from(JSON.stringify({ messageType: "DATA_MESSAGE", logGroup: "g", logStream: "s", logEvents: [] })),
+    );
     const cases: [unknown, RegExp][] = [
       [{}, /no awslogs.data/],
       [null, /no awslogs.data/],
@@ -114,7 +148,17 @@ describe("log-processor Lambda (bundle)", () => {
       [event(gz([1, 2, 3])), /not a JSON object/],
       [event(gz({ messageType: "DATA_MESSAGE", logGroup: "g", logStream: "s" })), /no logEvents/],
       [event(gz({ messageType: "WHAT", logGroup: "g", logStream: "s", logEvents: [] })), /unknown messageType/],
-      [event(gz({ messageType: "DATA_MESSAGE", logGroup: "g", logStream: "s", logEvents: [{ id: "1", timestamp: "x", message: "m" }] })), /timestamp/],
+      [
+        event(
+          gz({
+            messageType: "DATA_MESSAGE",
+            logGroup: "g",
+            logStream: "s",
+            logEvents: [{ id: "1", timestamp: "x", message: "m" }],
+          }),
+        ),
+        /timestamp/,
+      ],
     ];
     for (const [e, reason] of cases) {
       const r = await handler(e, context());
@@ -132,8 +176,20 @@ describe("log-processor Lambda (bundle)", () => {
           fc.uint8Array({ maxLength: 2048 }).map((b) => gzipSync(Buffer.from(b)).toString("base64")),
           fc.jsonValue().map((v) => gzipSync(Buffer.from(JSON.stringify(v))).toString("base64")),
           fc
-            .array(fc.record({ id: fc.string({ minLength: 1 }), timestamp: fc.integer({ min: 0 }), message: fc.string() }), { maxLength: 20 })
-            .map((logEvents) => encodeAwslogsData({ messageType: "DATA_MESSAGE", owner: "1", logGroup: "/aws/lambda/fuzz", logStream: "fuzz", subscriptionFilters: [], logEvents })),
+            .array(
+              fc.record({ id: fc.string({ minLength: 1 }), timestamp: fc.integer({ min: 0 }), message: fc.string() }),
+              { maxLength: 20 },
+            )
+            .map((logEvents) =>
+              encodeAwslogsData({
+                messageType: "DATA_MESSAGE",
+                owner: "1",
+                logGroup: "/aws/lambda/fuzz",
+                logStream: "fuzz",
+                subscriptionFilters: [],
+                logEvents,
+              }),
+            ),
         ),
         async (data) => {
           const r = await handler(event(data), context());
@@ -145,11 +201,16 @@ describe("log-processor Lambda (bundle)", () => {
   });
 
   it("handles 1 MB payloads: a valid one is processed, a 1 MB blob is rejected", async () => {
-    const group = generateGroup({
-      format: "Text",
-      omitInitDuration: false,
-      requests: Array.from({ length: 400 }, () => ({ attempts: [{ outcome: "success" as const, stream: 0, appLines: 3, rawLines: 3 }] })),
-    }, "/aws/lambda/big");
+    const group = generateGroup(
+      {
+        format: "Text",
+        omitInitDuration: false,
+        requests: Array.from({ length: 400 }, () => ({
+          attempts: [{ outcome: "success" as const, stream: 0, appLines: 3, rawLines: 3 }],
+        })),
+      },
+      "/aws/lambda/big",
+    );
     const stream = group.streams[0]!;
     const padded = stream.events.map((e, i) => (i % 7 === 3 ? { ...e, message: e.message + " ".repeat(2000) } : e));
     const data = encodeAwslogsData(payload(group, stream.name, padded));
@@ -160,7 +221,14 @@ describe("log-processor Lambda (bundle)", () => {
   });
 
   it("fails the invocation when DynamoDB fails, so Lambda redelivers", async () => {
-    const group = generateGroup({ format: "Text", omitInitDuration: false, requests: [{ attempts: [{ outcome: "success", stream: 0, appLines: 0, rawLines: 0 }] }] }, "/aws/lambda/failing");
+    const group = generateGroup(
+      {
+        format: "Text",
+        omitInitDuration: false,
+        requests: [{ attempts: [{ outcome: "success", stream: 0, appLines: 0, rawLines: 0 }] }],
+      },
+      "/aws/lambda/failing",
+    );
     const data = encodeAwslogsData(payload(group, group.streams[0]!.name, group.streams[0]!.events));
     await db.close();
     try {

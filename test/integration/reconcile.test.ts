@@ -21,7 +21,12 @@ const group = generateGroup({
   omitInitDuration: true,
   requests: [
     { attempts: [{ outcome: "success", stream: 0, appLines: 1, rawLines: 1 }] },
-    { attempts: [{ outcome: "timeoutNew", stream: 1, appLines: 0, rawLines: 2 }, { outcome: "success", stream: 0, appLines: 0, rawLines: 0 }] },
+    {
+      attempts: [
+        { outcome: "timeoutNew", stream: 1, appLines: 0, rawLines: 2 },
+        { outcome: "success", stream: 0, appLines: 0, rawLines: 0 },
+      ],
+    },
     { attempts: [{ outcome: "initFailure", stream: 2, appLines: 0, rawLines: 0 }] },
   ],
 });
@@ -30,7 +35,9 @@ async function* source(events: SourceEvent[]): AsyncGenerator<SourceEvent> {
   yield* events;
 }
 const allEvents = (): SourceEvent[] =>
-  group.streams.flatMap((s) => s.events.map((e) => ({ ...e, logStream: s.name }))).sort((a, b) => a.timestamp - b.timestamp);
+  group.streams
+    .flatMap((s) => s.events.map((e) => ({ ...e, logStream: s.name })))
+    .sort((a, b) => a.timestamp - b.timestamp);
 const opts = { logGroup: group.logGroup, recordTtlDays: 90, writeConcurrency: 4 };
 
 describe("reconcile", () => {
@@ -45,7 +52,9 @@ describe("reconcile", () => {
     const first = await reconcile(source(allEvents()), store, opts);
     expect(first).toMatchObject({ streams: group.streams.length, requests: 3 });
     expect(first.recordsChanged).toBeGreaterThan(0);
-    const records = new Map((await db.scanAll("reconcile-jobs")).filter(isJobItem).map((i) => [String(i["requestId"]), recordFromItem(i)]));
+    const records = new Map(
+      (await db.scanAll("reconcile-jobs")).filter(isJobItem).map((i) => [String(i["requestId"]), recordFromItem(i)]),
+    );
     for (const [id, truth] of group.truth) expect(records.get(id)).toMatchObject(truth);
 
     const second = await reconcile(source(allEvents()), store, opts);

@@ -34,12 +34,18 @@ async function freshTable(): Promise<string> {
 
 async function tableState(table: string): Promise<Record<string, JobState>> {
   const out: Record<string, JobState> = {};
-  const items = (await db.scanAll(table)).filter(isJobItem).sort((a, b) => String(a["requestId"]).localeCompare(String(b["requestId"])));
+  const items = (await db.scanAll(table))
+    .filter(isJobItem)
+    .sort((a, b) => String(a["requestId"]).localeCompare(String(b["requestId"])));
   for (const item of items) {
     const { updatedAt: _u, ...record } = recordFromItem(item);
     out[String(item["requestId"])] = {
       record,
-      indexKeys: { statusShard: String(item["statusShard"]), startedKey: String(item["startedKey"]), activityShard: String(item["activityShard"]) },
+      indexKeys: {
+        statusShard: String(item["statusShard"]),
+        startedKey: String(item["startedKey"]),
+        activityShard: String(item["activityShard"]),
+      },
       expiresAt: Number(item["expiresAt"]),
       facts: effectiveFacts(item["facts"] as Record<string, string>),
     };
@@ -53,7 +59,8 @@ async function reference(group: GeneratedGroup): Promise<Record<string, JobState
   return store.snapshot();
 }
 
-const apply = (store: StatusStore, p: SubscriptionMessage) => applyReduction(store, reducePayload(p), { recordTtlDays: 90, writeConcurrency: 4 });
+const apply = (store: StatusStore, p: SubscriptionMessage) =>
+  applyReduction(store, reducePayload(p), { recordTtlDays: 90, writeConcurrency: 4 });
 
 const groupAndSchedule = groupSpecArb({ maxRequests: 6, maxStreams: 3 })
   .map((spec) => generateGroup(spec))
@@ -94,23 +101,28 @@ describe("status writes on DynamoDB (dynalite)", () => {
 
   it("converge when the processor crashes after k writes of a payload and it is redelivered", async () => {
     await fc.assert(
-      fc.asyncProperty(groupAndSchedule, fc.nat(), fc.nat({ max: 12 }), async ([group, schedule], which, crashAfter) => {
-        const table = await freshTable();
-        const store = new DynamoStatusStore(db.client(), table);
-        const victim = which % schedule.payloads.length;
-        let crashed = 0;
-        for (const [i, p] of schedule.payloads.entries()) {
-          try {
-            await apply(i === victim ? new CrashingStore(store, crashAfter) : store, p);
-          } catch {
-            crashed++;
+      fc.asyncProperty(
+        groupAndSchedule,
+        fc.nat(),
+        fc.nat({ max: 12 }),
+        async ([group, schedule], which, crashAfter) => {
+          const table = await freshTable();
+          const store = new DynamoStatusStore(db.client(), table);
+          const victim = which % schedule.payloads.length;
+          let crashed = 0;
+          for (const [i, p] of schedule.payloads.entries()) {
+            try {
+              await apply(i === victim ? new CrashingStore(store, crashAfter) : store, p);
+            } catch {
+              crashed++;
+            }
           }
-        }
-        // Lambda retries the failed invocation later with the same payload.
-        for (const [i, p] of schedule.payloads.entries()) if (i === victim) await apply(store, p);
-        expect(crashed).toBeLessThanOrEqual(1);
-        expect(await tableState(table)).toEqual(await reference(group));
-      }),
+          // Lambda retries the failed invocation later with the same payload.
+          for (const [i, p] of schedule.payloads.entries()) if (i === victim) await apply(store, p);
+          expect(crashed).toBeLessThanOrEqual(1);
+          expect(await tableState(table)).toEqual(await reference(group));
+        },
+      ),
       { numRuns: 20 },
     );
   });
@@ -155,7 +167,11 @@ describe("status writes on DynamoDB (dynalite)", () => {
   }, 60_000);
 
   it("writes nothing when a payload brings nothing new", async () => {
-    const group = generateGroup({ format: "Text", omitInitDuration: false, requests: [{ attempts: [{ outcome: "success", stream: 0, appLines: 2, rawLines: 2 }] }] });
+    const group = generateGroup({
+      format: "Text",
+      omitInitDuration: false,
+      requests: [{ attempts: [{ outcome: "success", stream: 0, appLines: 2, rawLines: 2 }] }],
+    });
     const table = await freshTable();
     const writes = { job: 0, index: 0 };
     const store = new DynamoStatusStore(db.client(), table, { onWrite: (k) => writes[k]++ });

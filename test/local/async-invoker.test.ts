@@ -28,10 +28,24 @@ afterAll(async () => {
   bench.close();
 });
 
-function invoker(handler: string, policy: Partial<AsyncPolicy> = {}, opts: { concurrency?: number; journal?: string; queue?: string } = {}) {
-  const pool = new FunctionPool(bench.fn(handler), bench.host, { concurrency: opts.concurrency ?? 2, idleTimeoutMs: 60_000 });
+function invoker(
+  handler: string,
+  policy: Partial<AsyncPolicy> = {},
+  opts: { concurrency?: number; journal?: string; queue?: string } = {},
+) {
+  const pool = new FunctionPool(bench.fn(handler), bench.host, {
+    concurrency: opts.concurrency ?? 2,
+    idleTimeoutMs: 60_000,
+  });
   const queue = opts.queue ?? `q-${randomUUID()}`;
-  const inv = new AsyncInvoker(pool, ARN, queue, { maxRetries: 2, maxEventAgeSeconds: 3600, retryDelayDivisor: DIVISOR, ...policy }, opts.journal ?? path.join(bench.dir, `${queue}.jsonl`), failures);
+  const inv = new AsyncInvoker(
+    pool,
+    ARN,
+    queue,
+    { maxRetries: 2, maxEventAgeSeconds: 3600, retryDelayDivisor: DIVISOR, ...policy },
+    opts.journal ?? path.join(bench.dir, `${queue}.jsonl`),
+    failures,
+  );
   const runs: (InvocationRecord & { attempt: number; at: number })[] = [];
   inv.on("invoked", (r) => runs.push({ ...r, at: Date.now() }));
   cleanups.push(async () => {
@@ -72,10 +86,19 @@ describe("asynchronous invocation", () => {
     expect(record).toEqual({
       version: "1.0",
       timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
-      requestContext: { requestId: id, functionArn: `${ARN}:$LATEST`, condition: "RetriesExhausted", approximateInvokeCount: 2 },
+      requestContext: {
+        requestId: id,
+        functionArn: `${ARN}:$LATEST`,
+        condition: "RetriesExhausted",
+        approximateInvokeCount: 2,
+      },
       requestPayload: event,
       responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
-      responsePayload: { errorType: "Error", errorMessage: `attempt 2 fails (${id})`, trace: expect.arrayContaining([`Error: attempt 2 fails (${id})`]) },
+      responsePayload: {
+        errorType: "Error",
+        errorMessage: `attempt 2 fails (${id})`,
+        trace: expect.arrayContaining([`Error: attempt 2 fails (${id})`]),
+      },
     });
   });
 
@@ -86,13 +109,23 @@ describe("asynchronous invocation", () => {
     const id = inv.enqueue({ counter: path.join(bench.dir, `counter-${randomUUID()}`), succeedOn: 99 });
     await idle(inv);
     expect(runs).toHaveLength(1);
-    expect(failures.read(queue)).toEqual([expect.objectContaining({ requestContext: expect.objectContaining({ requestId: id, condition: "EventAgeExceeded", approximateInvokeCount: 1 }) })]);
+    expect(failures.read(queue)).toEqual([
+      expect.objectContaining({
+        requestContext: expect.objectContaining({
+          requestId: id,
+          condition: "EventAgeExceeded",
+          approximateInvokeCount: 1,
+        }),
+      }),
+    ]);
   });
 
   it("never leaves a due event waiting: many retries due within a millisecond or two all run", async () => {
     const { inv, runs } = invoker("flaky", { retryDelayDivisor: 60_000 }, { concurrency: 3 });
     inv.start();
-    const ids = Array.from({ length: 12 }, () => inv.enqueue({ counter: path.join(bench.dir, `counter-${randomUUID()}`), succeedOn: 3 }));
+    const ids = Array.from({ length: 12 }, () =>
+      inv.enqueue({ counter: path.join(bench.dir, `counter-${randomUUID()}`), succeedOn: 3 }),
+    );
     await idle(inv);
     for (const id of ids) expect(runs.filter((r) => r.requestId === id).map((r) => r.attempt)).toEqual([1, 2, 3]);
   });
@@ -105,7 +138,17 @@ describe("asynchronous invocation", () => {
     await idle(inv);
     expect(runs).toEqual([]);
     expect(failures.read(queue)).toEqual([
-      { version: "1.0", timestamp: expect.any(String), requestContext: { requestId: id, functionArn: `${ARN}:$LATEST`, condition: "EventAgeExceeded", approximateInvokeCount: 0 }, requestPayload: event },
+      {
+        version: "1.0",
+        timestamp: expect.any(String),
+        requestContext: {
+          requestId: id,
+          functionArn: `${ARN}:$LATEST`,
+          condition: "EventAgeExceeded",
+          approximateInvokeCount: 0,
+        },
+        requestPayload: event,
+      },
     ]);
   });
 

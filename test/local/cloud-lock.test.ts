@@ -51,13 +51,20 @@ describe("the local cloud's lock", () => {
 
   it("lets only one of two clouds started at once on the same folder run", { timeout: 120_000 }, async () => {
     const stateDir = path.join(scratch(), ".aligner");
-    const started = await Promise.allSettled([startLocalCloud({ stateDir, writeEndpointsFile: true }), startLocalCloud({ stateDir, writeEndpointsFile: true })]);
-    const running = started.filter((r): r is PromiseFulfilledResult<LocalCloud> => r.status === "fulfilled").map((r) => r.value);
+    const started = await Promise.allSettled([
+      startLocalCloud({ stateDir, writeEndpointsFile: true }),
+      startLocalCloud({ stateDir, writeEndpointsFile: true }),
+    ]);
+    const running = started
+      .filter((r): r is PromiseFulfilledResult<LocalCloud> => r.status === "fulfilled")
+      .map((r) => r.value);
     const refused = started.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     try {
       expect(running).toHaveLength(1);
       expect(refused).toHaveLength(1);
-      expect(String(refused[0]!.reason)).toContain(`the local cloud is already running from ${stateDir} (pid ${process.pid})`);
+      expect(String(refused[0]!.reason)).toContain(
+        `the local cloud is already running from ${stateDir} (pid ${process.pid})`,
+      );
     } finally {
       for (const cloud of running) await cloud.stop();
     }

@@ -49,16 +49,21 @@ function processesUnder(dir: string): number[] {
   return out;
 }
 
-function lines(child: ChildProcess): { next(match: (l: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>; all: Record<string, unknown>[] } {
+function lines(child: ChildProcess): {
+  next(match: (l: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  all: Record<string, unknown>[];
+} {
   const all: Record<string, unknown>[] = [];
-  const waiters: { match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
+  const waiters: { match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] =
+    [];
   createInterface({ input: child.stdout! }).on("line", (text) => {
     const line = JSON.parse(text) as Record<string, unknown>;
     all.push(line);
-    for (const w of [...waiters]) if (w.match(line)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(line);
-    }
+    for (const w of [...waiters])
+      if (w.match(line)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
   });
   return {
     all,
@@ -67,16 +72,25 @@ function lines(child: ChildProcess): { next(match: (l: Record<string, unknown>) 
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         waiters.push({ match, resolve });
-        setTimeout(() => reject(new Error(`no matching line within ${timeoutMs} ms; got ${JSON.stringify(all).slice(0, 2000)}`)), timeoutMs).unref();
+        setTimeout(
+          () => reject(new Error(`no matching line within ${timeoutMs} ms; got ${JSON.stringify(all).slice(0, 2000)}`)),
+          timeoutMs,
+        ).unref();
       });
     },
   };
 }
 
 describe("aligner dev", () => {
-  it("serves, writes local.json, reports invocations, refuses a second instance, and stops cleanly on Ctrl-C", { timeout: 120_000 }, async () => {
+  it("serves, writes local.json, reports invocations, refuses a second instance, and stops cleanly on Ctrl-C", {
+    timeout: 120_000,
+  }, async () => {
     const cwd = project();
-    const child = spawn(process.execPath, [CLI, "dev", "--ephemeral", "--json", "--stop-grace", "2"], { cwd, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI, "dev", "--ephemeral", "--json", "--stop-grace", "2"], {
+      cwd,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
@@ -86,25 +100,50 @@ describe("aligner dev", () => {
       const file = path.join(cwd, ".aligner", "local.json");
       const written = JSON.parse(readFileSync(file, "utf8")) as LocalEndpoints;
       expect(isLocalEndpoints(written)).toBe(true);
-      expect(written).toMatchObject({ pid: child.pid, endpoints: ready["endpoints"] as object, resources: ready["resources"] as object });
+      expect(written).toMatchObject({
+        pid: child.pid,
+        endpoints: ready["endpoints"] as object,
+        resources: ready["resources"] as object,
+      });
       const stateDir = String(ready["stateDir"]);
 
       // A second instance on the same folder says so and exits 1.
-      const second = spawnSync(process.execPath, [CLI, "dev", "--ephemeral"], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: 60_000 });
+      const second = spawnSync(process.execPath, [CLI, "dev", "--ephemeral"], {
+        cwd,
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "1" },
+        timeout: 60_000,
+      });
       expect(second.status).toBe(1);
       expect(second.stderr).toMatch(/the local cloud is already running from .*\(pid \d+\)/);
 
       // A client reaches it with what local.json says, and the invocation is reported.
-      const s3 = s3Client({ endpoint: written.endpoints.s3, region: written.region, credentials: written.credentials, maxAttempts: 2 });
-      await s3.send(new PutObjectCommand({ Bucket: written.resources.inputBucket, Key: "cli/dna.fasta", Body: sample("dna-small.fasta") }));
+      const s3 = s3Client({
+        endpoint: written.endpoints.s3,
+        region: written.region,
+        credentials: written.credentials,
+        maxAttempts: 2,
+      });
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: written.resources.inputBucket,
+          Key: "cli/dna.fasta",
+          Body: sample("dna-small.fasta"),
+        }),
+      );
       s3.destroy();
       const run = await out.next((l) => l["type"] === "invocation" && l["function"] === "aligner");
       expect(run).toMatchObject({ ok: true, attempt: 1, coldStart: true });
       expect(processesUnder(stateDir).length).toBeGreaterThan(0);
 
       // Its SQS endpoint answers `aligner failures --local`: no failed events, both queues counted.
-      const failures = await promisify(execFile)(process.execPath, [CLI, "failures", "--local"], { cwd, env: { ...process.env, NO_COLOR: "1" } });
-      expect(failures.stdout).toMatch(/^no failed events \(lambda-aligner-aligner-failures, lambda-aligner-log-processor-failures\)\n/);
+      const failures = await promisify(execFile)(process.execPath, [CLI, "failures", "--local"], {
+        cwd,
+        env: { ...process.env, NO_COLOR: "1" },
+      });
+      expect(failures.stdout).toMatch(
+        /^no failed events \(lambda-aligner-aligner-failures, lambda-aligner-log-processor-failures\)\n/,
+      );
       expect(failures.stdout).toContain("aligner: 0 listed; lambda-aligner-aligner-failures holds about 0 message(s)");
 
       child.kill("SIGINT");
@@ -121,7 +160,8 @@ describe("aligner dev", () => {
 
   it("answers bad options and a missing local cloud with a usage error, as every --local command does", () => {
     const cwd = project();
-    const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
     const badPort = run("dev", "--s3-port", "http");
     expect(badPort.status).toBe(2);
     expect(badPort.stderr).toContain("--s3-port must be a port number from 0 to 65535");
@@ -144,10 +184,21 @@ describe("aligner failures --local", () => {
     const cwd = project();
     const failures = path.join(cwd, ".aligner", "failures");
     const store = new FailureStore(failures);
-    const record = destinationRecord({ requestId: "3f1e2d4c-0000-4000-8000-000000000001", functionArn: "arn:aws:lambda:us-east-1:000000000000:function:lab-aligner", condition: "RetriesExhausted", invokeCount: 3, payload: { Records: [] }, lastError: undefined });
+    const record = destinationRecord({
+      requestId: "3f1e2d4c-0000-4000-8000-000000000001",
+      functionArn: "arn:aws:lambda:us-east-1:000000000000:function:lab-aligner",
+      condition: "RetriesExhausted",
+      invokeCount: 3,
+      payload: { Records: [] },
+      lastError: undefined,
+    });
     store.put("lab-aligner-failures", record);
     // The running cloud's SQS endpoint over that store (the other services are never called).
-    const sqs = new SqsApi(new FailureQueues(failures, ["lab-aligner-failures", "lab-log-processor-failures"]), {}, { region: "us-east-1", accountId: "000000000000" });
+    const sqs = new SqsApi(
+      new FailureQueues(failures, ["lab-aligner-failures", "lab-log-processor-failures"]),
+      {},
+      { region: "us-east-1", accountId: "000000000000" },
+    );
     const sqsEndpoint = await sqs.listen(0);
     const endpoints: LocalEndpoints = {
       version: 1,
@@ -155,8 +206,21 @@ describe("aligner failures --local", () => {
       startedAt: new Date().toISOString(),
       region: "us-east-1",
       credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-      endpoints: { s3: "http://127.0.0.1:1", dynamodb: "http://127.0.0.1:1", logs: "http://127.0.0.1:1", sqs: sqsEndpoint },
-      resources: { inputBucket: "lab-input", outputBucket: "lab-output", jobsTable: "lab-jobs", alignerFunction: "lab-aligner", logProcessorFunction: "lab-log-processor", alignerLogGroup: "/aws/lambda/lab-aligner", logProcessorLogGroup: "/aws/lambda/lab-log-processor" },
+      endpoints: {
+        s3: "http://127.0.0.1:1",
+        dynamodb: "http://127.0.0.1:1",
+        logs: "http://127.0.0.1:1",
+        sqs: sqsEndpoint,
+      },
+      resources: {
+        inputBucket: "lab-input",
+        outputBucket: "lab-output",
+        jobsTable: "lab-jobs",
+        alignerFunction: "lab-aligner",
+        logProcessorFunction: "lab-log-processor",
+        alignerLogGroup: "/aws/lambda/lab-aligner",
+        logProcessorLogGroup: "/aws/lambda/lab-log-processor",
+      },
       failureStore: failures,
       failureQueues: { aligner: "lab-aligner-failures", logProcessor: "lab-log-processor-failures" },
     };
@@ -164,26 +228,44 @@ describe("aligner failures --local", () => {
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
     delete env["ALIGNER_PREFIX"]; // the default prefix would name lambda-aligner-aligner-failures
     // Not spawnSync: the endpoint runs in this process and must answer meanwhile.
-    const r = await promisify(execFile)(process.execPath, [CLI, "failures", "--local", "--json"], { cwd, encoding: "utf8", env }).finally(() => sqs.close());
-    expect(r.stdout.trim().split("\n").map((l) => JSON.parse(l) as unknown)).toEqual([{ function: "aligner", ...record }]);
+    const r = await promisify(execFile)(process.execPath, [CLI, "failures", "--local", "--json"], {
+      cwd,
+      encoding: "utf8",
+      env,
+    }).finally(() => sqs.close());
+    expect(
+      r.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual([{ function: "aligner", ...record }]);
 
     // A damaged file is refused in one sentence, not followed into a crash.
     const { failureStore: _dropped, ...damaged } = endpoints;
     writeFileSync(path.join(cwd, ".aligner", "local.json"), JSON.stringify(damaged));
     const refused = spawnSync(process.execPath, [CLI, "failures", "--local"], { cwd, encoding: "utf8", env });
     expect(refused.status).toBe(2);
-    expect(refused.stderr.trim()).toMatch(/local\.json is not a local cloud file this version understands; restart the local cloud with aligner dev$/);
+    expect(refused.stderr.trim()).toMatch(
+      /local\.json is not a local cloud file this version understands; restart the local cloud with aligner dev$/,
+    );
   });
 });
 
 describe("aligner dev when something is in the way", () => {
-  it("answers a port that is taken with a usage error, and leaves no local.json behind", { timeout: 60_000 }, async () => {
+  it("answers a port that is taken with a usage error, and leaves no local.json behind", {
+    timeout: 60_000,
+  }, async () => {
     const cwd = project();
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     try {
       const taken = String((blocker.address() as AddressInfo).port);
-      const r = spawnSync(process.execPath, [CLI, "dev", "--ephemeral", "--dynamodb-port", taken], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: 50_000 });
+      const r = spawnSync(process.execPath, [CLI, "dev", "--ephemeral", "--dynamodb-port", taken], {
+        cwd,
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "1" },
+        timeout: 50_000,
+      });
       expect(r.status).toBe(2);
       expect(r.stderr).toContain("a port is already in use");
       expect(existsSync(path.join(cwd, ".aligner", "local.json"))).toBe(false);
@@ -194,7 +276,11 @@ describe("aligner dev when something is in the way", () => {
 
   it("stops cleanly on a Ctrl-C that comes while it is still starting", { timeout: 60_000 }, async () => {
     const cwd = project();
-    const child = spawn(process.execPath, [CLI, "dev", "--ephemeral"], { cwd, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI, "dev", "--ephemeral"], {
+      cwd,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
@@ -233,11 +319,27 @@ describe.runIf(hasTmux)("npm start (aligner dev --demo) on a terminal", () => {
     const done = path.join(cwd, "exit-code");
     // CI=true as on a CI machine: the live view must still draw (Ink alone would go non-interactive).
     const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} dev --demo --ephemeral --stop-grace 1; echo $? > ${JSON.stringify(done)}`;
-    expect(tmux("new-session", "-d", "-s", "demo", "-x", "180", "-y", "40", "-c", cwd, `CI=true PATH=${JSON.stringify(process.env["PATH"] ?? "")} bash -c ${JSON.stringify(command)}`).status).toBe(0);
+    expect(
+      tmux(
+        "new-session",
+        "-d",
+        "-s",
+        "demo",
+        "-x",
+        "180",
+        "-y",
+        "40",
+        "-c",
+        cwd,
+        `CI=true PATH=${JSON.stringify(process.env["PATH"] ?? "")} bash -c ${JSON.stringify(command)}`,
+      ).status,
+    ).toBe(0);
     const screen = () => tmux("capture-pane", "-p", "-t", "demo").stdout;
     try {
       // The three valid small inputs succeed; the prose fails with the aligner's reason.
-      await expect.poll(() => (screen().match(/SUCCEEDED/g) ?? []).length, { timeout: 150_000, interval: 500 }).toBeGreaterThanOrEqual(4);
+      await expect
+        .poll(() => (screen().match(/SUCCEEDED/g) ?? []).length, { timeout: 150_000, interval: 500 })
+        .toBeGreaterThanOrEqual(4);
       const view = screen();
       expect(view).toMatch(/dna small\.fasta\s+SUCCEEDED/);
       expect(view).toMatch(/rhodopsins-36\.fasta\s+SUCCEEDED/);

@@ -13,7 +13,8 @@ import { outputKeyFor } from "../../core/output-key.ts";
 import { sample, startTestCloud, withoutBookkeeping, type TestCloud } from "../helpers/local-cloud.ts";
 
 type Invocation = Extract<CloudEvent, { type: "invocation" }>;
-const processorRuns = (t: TestCloud) => t.events.filter((e): e is Invocation => e.type === "invocation" && e.function === "logProcessor");
+const processorRuns = (t: TestCloud) =>
+  t.events.filter((e): e is Invocation => e.type === "invocation" && e.function === "logProcessor");
 
 async function expectConverged(t: TestCloud): Promise<void> {
   const offline = await t.offlineRecords();
@@ -59,21 +60,38 @@ describe("the status pipeline under faults", () => {
     const runs = processorRuns(t).slice(before);
     const crashed = runs.filter((r) => !r.record.outcome.ok);
     expect(crashed).toHaveLength(1);
-    expect(crashed[0]!.record.outcome).toMatchObject({ ok: false, kind: "exit", error: { errorType: "Runtime.ExitError" } });
+    expect(crashed[0]!.record.outcome).toMatchObject({
+      ok: false,
+      kind: "exit",
+      error: { errorType: "Runtime.ExitError" },
+    });
     // Lambda retried that payload with the same request id, and it went through.
-    expect(runs.find((r) => r.record.requestId === crashed[0]!.record.requestId && r.record.attempt === 2)?.record.outcome.ok).toBe(true);
+    expect(
+      runs.find((r) => r.record.requestId === crashed[0]!.record.requestId && r.record.attempt === 2)?.record.outcome
+        .ok,
+    ).toBe(true);
     expect(await t.jobFor("killed/dna.fasta")).toMatchObject({ status: "SUCCEEDED", attempts: 1 });
     await expectConverged(t);
   });
 
-  it("converges after DynamoDB fails the processor beyond the SDK's retries, and throttles it", { timeout: 120_000 }, async () => {
+  it("converges after DynamoDB fails the processor beyond the SDK's retries, and throttles it", {
+    timeout: 120_000,
+  }, async () => {
     const before = processorRuns(t).length;
     const injectedBefore = t.cloud.faults.dynamodb.injected;
     await jobThenPayload("throttled/dna.fasta", () => {
       // Five failed reads in a row exhaust the SDK's five attempts: the invocation fails and Lambda retries it.
-      const reads = t.cloud.faults.dynamodb.inject({ operation: "BatchGetItem", count: 5, error: "InternalServerError" });
+      const reads = t.cloud.faults.dynamodb.inject({
+        operation: "BatchGetItem",
+        count: 5,
+        error: "InternalServerError",
+      });
       // A few throttled writes the SDK absorbs by itself.
-      const writes = t.cloud.faults.dynamodb.inject({ operation: "UpdateItem", count: 3, error: "ThrottlingException" });
+      const writes = t.cloud.faults.dynamodb.inject({
+        operation: "UpdateItem",
+        count: 3,
+        error: "ThrottlingException",
+      });
       return () => {
         reads();
         writes();
@@ -83,8 +101,14 @@ describe("the status pipeline under faults", () => {
     const runs = processorRuns(t).slice(before);
     const failed = runs.filter((r) => !r.record.outcome.ok);
     expect(failed).toHaveLength(1);
-    expect(failed[0]!.record.outcome).toMatchObject({ ok: false, kind: "handler", error: { errorType: "InternalServerError" } });
-    expect(runs.find((r) => r.record.requestId === failed[0]!.record.requestId && r.record.attempt === 2)?.record.outcome.ok).toBe(true);
+    expect(failed[0]!.record.outcome).toMatchObject({
+      ok: false,
+      kind: "handler",
+      error: { errorType: "InternalServerError" },
+    });
+    expect(
+      runs.find((r) => r.record.requestId === failed[0]!.record.requestId && r.record.attempt === 2)?.record.outcome.ok,
+    ).toBe(true);
     expect(await t.jobFor("throttled/dna.fasta")).toMatchObject({ status: "SUCCEEDED" });
     await expectConverged(t);
   });
@@ -103,7 +127,11 @@ describe("a restart of the local cloud", () => {
     try {
       await first.upload("kept/dna.fasta", sample("dna-small.fasta"));
       await first.cloud.waitForQuiet();
-      before = { job: await first.jobFor("kept/dna.fasta"), output: await first.output(outputKeyFor("kept/dna.fasta")), events: await first.logEvents() };
+      before = {
+        job: await first.jobFor("kept/dna.fasta"),
+        output: await first.output(outputKeyFor("kept/dna.fasta")),
+        events: await first.logEvents(),
+      };
       expect(before.job).toMatchObject({ status: "SUCCEEDED" });
       // Stopped right after an upload: the job may be queued, or cut short while running.
       await first.upload("queued/rhodopsins.fasta", sample("input.fasta"));
@@ -122,7 +150,9 @@ describe("a restart of the local cloud", () => {
       const queued = await second.jobFor("queued/rhodopsins.fasta");
       expect(queued).toMatchObject({ status: "SUCCEEDED" });
       expect(queued!.requestId).toBe(first.requestIdFor("queued/rhodopsins.fasta"));
-      expect(await second.output(outputKeyFor("queued/rhodopsins.fasta"))).toBe(sample("expected.linsi.fasta").toString("utf8"));
+      expect(await second.output(outputKeyFor("queued/rhodopsins.fasta"))).toBe(
+        sample("expected.linsi.fasta").toString("utf8"),
+      );
       expect(second.cloud.failures.read(second.cloud.names.failureQueues.aligner)).toEqual([]);
       await expectConverged(second);
     } finally {

@@ -51,16 +51,24 @@ describe("Text format", () => {
 
     const lines = messages(e);
     expect(lines.filter((m) => m.startsWith("INIT_START"))).toHaveLength(1);
-    expect(lines[0]).toMatch(/^INIT_START Runtime Version: nodejs:22\.local-v[\d.]+\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}\n$/);
+    expect(lines[0]).toMatch(
+      /^INIT_START Runtime Version: nodejs:22\.local-v[\d.]+\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}\n$/,
+    );
     // The console line written while the module loaded carries no request id yet.
     expect(lines[1]).toMatch(new RegExp(`^${ISO}\tundefined\tINFO\tloaded at init 42\n$`));
     expect(lines).toContain(`START RequestId: ${id1} Version: $LATEST\n`);
     expect(lines).toContain(`END RequestId: ${id1}\n`);
     const reports = lines.filter((m) => m.startsWith("REPORT"));
     expect(reports[0]).toMatch(
-      new RegExp(`^REPORT RequestId: ${id1}\tDuration: \\d+\\.\\d{2} ms\tBilled Duration: \\d+ ms\tMemory Size: 256 MB\tMax Memory Used: \\d+ MB\tInit Duration: \\d+\\.\\d{2} ms\t\n$`),
+      new RegExp(
+        `^REPORT RequestId: ${id1}\tDuration: \\d+\\.\\d{2} ms\tBilled Duration: \\d+ ms\tMemory Size: 256 MB\tMax Memory Used: \\d+ MB\tInit Duration: \\d+\\.\\d{2} ms\t\n$`,
+      ),
     );
-    expect(reports[1]).toMatch(new RegExp(`^REPORT RequestId: ${id2}\tDuration: \\d+\\.\\d{2} ms\tBilled Duration: \\d+ ms\tMemory Size: 256 MB\tMax Memory Used: \\d+ MB\t\n$`));
+    expect(reports[1]).toMatch(
+      new RegExp(
+        `^REPORT RequestId: ${id2}\tDuration: \\d+\\.\\d{2} ms\tBilled Duration: \\d+ ms\tMemory Size: 256 MB\tMax Memory Used: \\d+ MB\t\n$`,
+      ),
+    );
 
     // The log processor's parser reads the same figures.
     const report = parsed(bench.events(e.logStream)).find((r) => r.kind === "report" && r.requestId === id1);
@@ -71,7 +79,8 @@ describe("Text format", () => {
 
     // The context and the environment, as the Node runtime gives them.
     expect(first.outcome.ok).toBe(true);
-    const payload = (first.outcome as { payload: { context: Record<string, unknown>; env: Record<string, unknown> } }).payload;
+    const payload = (first.outcome as { payload: { context: Record<string, unknown>; env: Record<string, unknown> } })
+      .payload;
     expect(payload.context).toMatchObject({
       awsRequestId: id1,
       functionName: "fixture",
@@ -83,7 +92,14 @@ describe("Text format", () => {
     });
     expect(payload.context["remainingMs"]).toBeGreaterThan(5000);
     expect(payload.context["remainingMs"]).toBeLessThanOrEqual(7000);
-    expect(payload.env).toMatchObject({ CUSTOM: "yes", AWS_LAMBDA_LOG_STREAM_NAME: e.logStream, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "256", AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x", tmpExists: true, leaked: [] });
+    expect(payload.env).toMatchObject({
+      CUSTOM: "yes",
+      AWS_LAMBDA_LOG_STREAM_NAME: e.logStream,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "256",
+      AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
+      tmpExists: true,
+      leaked: [],
+    });
     expect(payload.env["TRACE"]).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0$/);
     // Each environment has its own /tmp, gone with the environment.
     const tmp = String(payload.env["TMPDIR"]);
@@ -137,13 +153,23 @@ describe("Text format", () => {
     const e = env("throws");
     const id = randomUUID();
     const r = await e.invoke(id, {}, ARN);
-    expect(r.outcome).toMatchObject({ ok: false, kind: "handler", error: { errorType: "TypeError", errorMessage: "boom" } });
+    expect(r.outcome).toMatchObject({
+      ok: false,
+      kind: "handler",
+      error: { errorType: "TypeError", errorMessage: "boom" },
+    });
     const lines = messages(e);
     const invokeError = lines.find((m) => m.includes("Invoke Error"));
-    expect(invokeError).toMatch(new RegExp(`^${ISO}\t${id}\tERROR\tInvoke Error \t\\{"errorType":"TypeError","errorMessage":"boom","stack":\\["TypeError: boom","    at `));
+    expect(invokeError).toMatch(
+      new RegExp(
+        `^${ISO}\t${id}\tERROR\tInvoke Error \t\\{"errorType":"TypeError","errorMessage":"boom","stack":\\["TypeError: boom","    at `,
+      ),
+    );
     const report = lines.find((m) => m.startsWith(`REPORT RequestId: ${id}`))!;
     expect(report).not.toContain("Status:");
-    expect(parsed(bench.events(e.logStream)).find((x) => x.kind === "app" && x.invocationError)).toMatchObject({ error: { errorType: "TypeError", errorMessage: "boom" } });
+    expect(parsed(bench.events(e.logStream)).find((x) => x.kind === "app" && x.invocationError)).toMatchObject({
+      error: { errorType: "TypeError", errorMessage: "boom" },
+    });
     expect(e.state).toBe("idle"); // a handler error does not end the environment
   });
 
@@ -161,14 +187,36 @@ describe("JSON format", () => {
     await e.invoke(id, {}, ARN);
     const lines = messages(e);
     const records = lines.filter((m) => m.startsWith("{")).map((m) => JSON.parse(m) as Record<string, unknown>);
-    expect(records[0]).toMatchObject({ type: "platform.initStart", record: { initializationType: "on-demand", phase: "init", functionName: "fixture", functionVersion: "$LATEST" } });
-    expect(records.find((r) => r["type"] === "platform.start")).toMatchObject({ record: { requestId: id, version: "$LATEST" } });
-    const report = records.find((r) => r["type"] === "platform.report") as { time: string; record: { status: string; metrics: Record<string, number> } };
+    expect(records[0]).toMatchObject({
+      type: "platform.initStart",
+      record: { initializationType: "on-demand", phase: "init", functionName: "fixture", functionVersion: "$LATEST" },
+    });
+    expect(records.find((r) => r["type"] === "platform.start")).toMatchObject({
+      record: { requestId: id, version: "$LATEST" },
+    });
+    const report = records.find((r) => r["type"] === "platform.report") as {
+      time: string;
+      record: { status: string; metrics: Record<string, number> };
+    };
     expect(report.record.status).toBe("success");
-    expect(Object.keys(report.record.metrics).sort()).toEqual(["billedDurationMs", "durationMs", "initDurationMs", "maxMemoryUsedMB", "memorySizeMB"]);
+    expect(Object.keys(report.record.metrics).sort()).toEqual([
+      "billedDurationMs",
+      "durationMs",
+      "initDurationMs",
+      "maxMemoryUsedMB",
+      "memorySizeMB",
+    ]);
     expect(report.time).toMatch(new RegExp(`^${ISO}$`));
-    expect(records.find((r) => r["message"] === "hello world")).toEqual({ timestamp: expect.stringMatching(new RegExp(`^${ISO}$`)), level: "INFO", requestId: id, message: "hello world" });
-    expect(records.find((r) => r["level"] === "ERROR")).toMatchObject({ requestId: id, message: { errorType: "RangeError", errorMessage: "logged, not thrown" } });
+    expect(records.find((r) => r["message"] === "hello world")).toEqual({
+      timestamp: expect.stringMatching(new RegExp(`^${ISO}$`)),
+      level: "INFO",
+      requestId: id,
+      message: "hello world",
+    });
+    expect(records.find((r) => r["level"] === "ERROR")).toMatchObject({
+      requestId: id,
+      message: { errorType: "RangeError", errorMessage: "logged, not thrown" },
+    });
     expect(lines.some((m) => m.includes("debug detail"))).toBe(false);
     expect(lines).not.toContain(`END RequestId: ${id}\n`);
     // Raw writes stay plain text.
@@ -181,7 +229,9 @@ describe("JSON format", () => {
     const e = env("throws", { logFormat: "JSON" });
     const id = randomUUID();
     await e.invoke(id, {}, ARN);
-    const report = messages(e).map((m) => (m.startsWith("{") ? (JSON.parse(m) as { type?: string; record?: unknown }) : {})).find((r) => r.type === "platform.report");
+    const report = messages(e)
+      .map((m) => (m.startsWith("{") ? (JSON.parse(m) as { type?: string; record?: unknown }) : {}))
+      .find((r) => r.type === "platform.report");
     expect(report?.record).toMatchObject({ requestId: id, status: "error", errorType: "TypeError" });
   });
 });
@@ -194,7 +244,14 @@ describe("limits", () => {
     const started = Date.now();
     const r = await e.invoke(id, { pidFile }, ARN);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
-    expect(r.outcome).toMatchObject({ ok: false, kind: "timeout", error: { errorType: "Sandbox.Timedout", errorMessage: expect.stringContaining("Task timed out after 1.00 seconds") } });
+    expect(r.outcome).toMatchObject({
+      ok: false,
+      kind: "timeout",
+      error: {
+        errorType: "Sandbox.Timedout",
+        errorMessage: expect.stringContaining("Task timed out after 1.00 seconds"),
+      },
+    });
     const report = messages(e).find((m) => m.startsWith(`REPORT RequestId: ${id}`))!;
     expect(report).toMatch(/\tStatus: timeout\t\n$/);
     expect(parsed(bench.events(e.logStream)).find((x) => x.kind === "report")).toMatchObject({ status: "timeout" });
@@ -212,7 +269,10 @@ describe("limits", () => {
     const report = messages(e).find((m) => m.startsWith(`REPORT RequestId: ${id}`))!;
     expect(report).toContain("\tMemory Size: 160 MB\tMax Memory Used: 160 MB\t");
     expect(report).toMatch(/\tStatus: error\tError Type: Runtime\.OutOfMemory\t\n$/);
-    expect(parsed(bench.events(e.logStream)).find((x) => x.kind === "report")).toMatchObject({ status: "error", errorType: "Runtime.OutOfMemory" });
+    expect(parsed(bench.events(e.logStream)).find((x) => x.kind === "report")).toMatchObject({
+      status: "error",
+      errorType: "Runtime.OutOfMemory",
+    });
     expect(e.state).toBe("dead");
   });
 
@@ -234,7 +294,9 @@ describe("limits", () => {
     expect(r.outcome).toMatchObject({ ok: false, kind: "exit", error: { errorType: "Runtime.ExitError" } });
     const lines = messages(e);
     expect(lines).toContain(`RequestId: ${id} Error: Runtime exited with error: exit status 3\nRuntime.ExitError\n`);
-    expect(lines.find((m) => m.startsWith(`REPORT RequestId: ${id}`))).toMatch(/\tStatus: error\tError Type: Runtime\.ExitError\t\n$/);
+    expect(lines.find((m) => m.startsWith(`REPORT RequestId: ${id}`))).toMatch(
+      /\tStatus: error\tError Type: Runtime\.ExitError\t\n$/,
+    );
     expect(e.state).toBe("dead");
   });
 
@@ -250,12 +312,26 @@ describe("limits", () => {
     const e = env("handler", { code: "broken" });
     const id = randomUUID();
     const r = await e.invoke(id, {}, ARN);
-    expect(r.outcome).toMatchObject({ ok: false, kind: "init", error: { errorType: "Error", errorMessage: "cannot initialise: missing configuration" } });
+    expect(r.outcome).toMatchObject({
+      ok: false,
+      kind: "init",
+      error: { errorType: "Error", errorMessage: "cannot initialise: missing configuration" },
+    });
     const lines = messages(e);
-    expect(lines.some((m) => new RegExp(`^${ISO}\tundefined\tERROR\tUncaught Exception \t\\{"errorType":"Error"`).test(m))).toBe(true);
-    expect(lines.find((m) => m.startsWith("INIT_REPORT"))).toMatch(/^INIT_REPORT Init Duration: \d+\.\d{2} ms\tPhase: init\tStatus: error\tError Type: Error\n$/);
-    expect(lines.find((m) => m.startsWith(`REPORT RequestId: ${id}`))).toMatch(/\tStatus: error\tError Type: Error\t\n$/);
-    expect(parsed(bench.events(e.logStream)).find((x) => x.kind === "initReport")).toMatchObject({ phase: "init", status: "error", errorType: "Error" });
+    expect(
+      lines.some((m) => new RegExp(`^${ISO}\tundefined\tERROR\tUncaught Exception \t\\{"errorType":"Error"`).test(m)),
+    ).toBe(true);
+    expect(lines.find((m) => m.startsWith("INIT_REPORT"))).toMatch(
+      /^INIT_REPORT Init Duration: \d+\.\d{2} ms\tPhase: init\tStatus: error\tError Type: Error\n$/,
+    );
+    expect(lines.find((m) => m.startsWith(`REPORT RequestId: ${id}`))).toMatch(
+      /\tStatus: error\tError Type: Error\t\n$/,
+    );
+    expect(parsed(bench.events(e.logStream)).find((x) => x.kind === "initReport")).toMatchObject({
+      phase: "init",
+      status: "error",
+      errorType: "Error",
+    });
     expect(e.state).toBe("dead");
   });
 
@@ -263,19 +339,29 @@ describe("limits", () => {
     const e = env("handler", { codeDir: path.join(bench.dir, "no-such-folder") });
     const id = randomUUID();
     const r = await e.invoke(id, {}, ARN);
-    expect(r.outcome).toMatchObject({ ok: false, kind: "init", error: { errorType: "Runtime.Unknown", errorMessage: expect.stringContaining("cannot start the runtime") } });
-    expect(messages(e).find((m) => m.startsWith(`REPORT RequestId: ${id}`))).toMatch(/\tStatus: error\tError Type: Runtime\.Unknown\t\n$/);
+    expect(r.outcome).toMatchObject({
+      ok: false,
+      kind: "init",
+      error: { errorType: "Runtime.Unknown", errorMessage: expect.stringContaining("cannot start the runtime") },
+    });
+    expect(messages(e).find((m) => m.startsWith(`REPORT RequestId: ${id}`))).toMatch(
+      /\tStatus: error\tError Type: Runtime\.Unknown\t\n$/,
+    );
     expect(e.state).toBe("dead");
   });
 
-  it("bounds an init that never finishes (10 s, then the function timeout) and reports an init timeout", { timeout: 30_000 }, async () => {
+  it("bounds an init that never finishes (10 s, then the function timeout) and reports an init timeout", {
+    timeout: 30_000,
+  }, async () => {
     const e = env("handler", { code: "hanging-init", timeoutSeconds: 1 });
     const id = randomUUID();
     const r = await e.invoke(id, {}, ARN);
     expect(r.outcome).toMatchObject({ ok: false, kind: "timeout", error: { errorType: "Sandbox.Timedout" } });
     expect(r.initDurationMs).toBeGreaterThanOrEqual(11_000);
     const lines = messages(e);
-    expect(lines.find((m) => m.startsWith("INIT_REPORT"))).toMatch(/^INIT_REPORT Init Duration: \d+\.\d{2} ms\tPhase: init\tStatus: timeout\n$/);
+    expect(lines.find((m) => m.startsWith("INIT_REPORT"))).toMatch(
+      /^INIT_REPORT Init Duration: \d+\.\d{2} ms\tPhase: init\tStatus: timeout\n$/,
+    );
     expect(lines.find((m) => m.startsWith(`REPORT RequestId: ${id}`))).toMatch(/\tStatus: timeout\t\n$/);
     expect(e.state).toBe("dead");
   });

@@ -24,7 +24,9 @@ describe("a job on the local cloud", () => {
   });
   afterAll(async () => t?.close());
 
-  it("aligns the MAFFT sample cold, then warm in the same environment, and records both", { timeout: 120_000 }, async () => {
+  it("aligns the MAFFT sample cold, then warm in the same environment, and records both", {
+    timeout: 120_000,
+  }, async () => {
     const key = "samples/rhodopsins 36.fasta";
     await t.upload(key, sample("input.fasta"));
     await t.cloud.waitForQuiet();
@@ -63,7 +65,8 @@ describe("a job on the local cloud", () => {
     // What the live path (subscription → processor → table) recorded is what the log group says,
     // read back through FilterLogEvents and derived with the processor's own code.
     const offline = await t.offlineRecords();
-    for (const job of [cold!, warm!]) expect(withoutBookkeeping(job)).toEqual(withoutBookkeeping(offline.get(job.requestId)));
+    for (const job of [cold!, warm!])
+      expect(withoutBookkeeping(job)).toEqual(withoutBookkeeping(offline.get(job.requestId)));
   });
 
   it("ends an invalid input FAILED with the aligner's message, without a retry", { timeout: 120_000 }, async () => {
@@ -95,11 +98,16 @@ describe("timeouts and retries on the local cloud", () => {
     rmSync(project, { recursive: true, force: true });
   });
 
-  it("times out a job whose S3 read hangs: TIMED_OUT, 2 attempts, then the on-failure destination", { timeout: 120_000 }, async () => {
+  it("times out a job whose S3 read hangs: TIMED_OUT, 2 attempts, then the on-failure destination", {
+    timeout: 120_000,
+  }, async () => {
     const bucket = t.cloud.names.inputBucket;
     t.cloud.faults.s3.stall({ method: "GET", pathPrefix: `/${bucket}/hangs-always`, ms: 120_000 });
     t.cloud.faults.s3.stall({ method: "GET", pathPrefix: `/${bucket}/hangs-once`, ms: 120_000, count: 1 });
-    await Promise.all([t.upload("hangs-always.fasta", sample("dna-small.fasta")), t.upload("hangs-once.fasta", sample("dna-small.fasta"))]);
+    await Promise.all([
+      t.upload("hangs-always.fasta", sample("dna-small.fasta")),
+      t.upload("hangs-once.fasta", sample("dna-small.fasta")),
+    ]);
     await t.cloud.waitForQuiet();
 
     // It never got as far as logging what it was working on: find it by the request id S3's event started.
@@ -113,23 +121,45 @@ describe("timeouts and retries on the local cloud", () => {
     const starts = (await t.logEvents()).filter((e) => e.message.startsWith(`START RequestId: ${retried!.requestId}`));
     expect(starts).toHaveLength(2);
     expect(new Set(starts.map((e) => e.logStream)).size).toBe(2);
-    const reports = (await t.logEvents()).filter((e) => e.message.startsWith(`REPORT RequestId: ${retried!.requestId}`)).map((e) => e.message);
+    const reports = (await t.logEvents())
+      .filter((e) => e.message.startsWith(`REPORT RequestId: ${retried!.requestId}`))
+      .map((e) => e.message);
     expect(reports[0]).toMatch(/\tStatus: timeout\t\n$/);
 
     // Lambda gave up on the first one: its event is in the on-failure destination.
     const failures = t.cloud.failures.read(t.cloud.names.failureQueues.aligner);
     expect(failures).toEqual([
       expect.objectContaining({
-        requestContext: expect.objectContaining({ requestId: timedOut!.requestId, condition: "RetriesExhausted", approximateInvokeCount: 2 }),
+        requestContext: expect.objectContaining({
+          requestId: timedOut!.requestId,
+          condition: "RetriesExhausted",
+          approximateInvokeCount: 2,
+        }),
         responsePayload: expect.objectContaining({ errorType: "Sandbox.Timedout" }),
       }),
     ]);
     // ...and `aligner failures --local` shows it, read through the cloud's SQS endpoint (which runs
     // in this process: the CLI is awaited, not run synchronously, so the endpoint can answer).
-    const { stdout: out } = await promisify(execFile)(process.execPath, [path.join(REPO, "bin", "aligner.js"), "failures", "--local", "--json"], { cwd: project, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
-    const lines = out.trim().split("\n").map((l) => JSON.parse(l) as { function: string; requestContext: { requestId: string } });
-    expect(lines).toEqual([expect.objectContaining({ function: "aligner", requestContext: expect.objectContaining({ requestId: timedOut!.requestId }) })]);
-    const { stdout: table } = await promisify(execFile)(process.execPath, [path.join(REPO, "bin", "aligner.js"), "failures", "--local"], { cwd: project, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    const { stdout: out } = await promisify(execFile)(
+      process.execPath,
+      [path.join(REPO, "bin", "aligner.js"), "failures", "--local", "--json"],
+      { cwd: project, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } },
+    );
+    const lines = out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { function: string; requestContext: { requestId: string } });
+    expect(lines).toEqual([
+      expect.objectContaining({
+        function: "aligner",
+        requestContext: expect.objectContaining({ requestId: timedOut!.requestId }),
+      }),
+    ]);
+    const { stdout: table } = await promisify(execFile)(
+      process.execPath,
+      [path.join(REPO, "bin", "aligner.js"), "failures", "--local"],
+      { cwd: project, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } },
+    );
     expect(table).toContain("RetriesExhausted");
     expect(table).toContain("hangs-always.fasta");
   });
@@ -155,6 +185,7 @@ describe("the aligner in the JSON log format", () => {
     expect(JSON.parse(events[0]!.message)).toMatchObject({ type: "platform.initStart", record: { phase: "init" } });
     expect(events.some((e) => e.message.startsWith("START") || e.message.startsWith("REPORT"))).toBe(false);
     const offline = await t.offlineRecords();
-    for (const job of await t.jobs()) expect(withoutBookkeeping(job)).toEqual(withoutBookkeeping(offline.get(job.requestId)));
+    for (const job of await t.jobs())
+      expect(withoutBookkeeping(job)).toEqual(withoutBookkeeping(offline.get(job.requestId)));
   });
 });

@@ -8,11 +8,23 @@ import fc from "fast-check";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { CopyObjectCommand, CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import {
+  CopyObjectCommand,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { s3Client } from "../../aws/clients.ts";
 import { decodeEventKey } from "../../core/s3-event-key.ts";
-import { bridgeS3rverEvents, matchesEventType, matchesKeyFilter, Sequencer, type S3Event } from "../../local/s3/notifications.ts";
+import {
+  bridgeS3rverEvents,
+  matchesEventType,
+  matchesKeyFilter,
+  Sequencer,
+  type S3Event,
+} from "../../local/s3/notifications.ts";
 import { LOCAL_CREDENTIALS, startS3rver, type RunningServer } from "../../local/storage.ts";
 
 let dir: string;
@@ -30,13 +42,34 @@ beforeAll(async () => {
       bridgeS3rverEvents(
         s3rver,
         [
-          { bucket: "in-bucket", events: ["s3:ObjectCreated:*"], filter: { prefix: "", suffix: "" }, deliver: (e) => delivered.push(e) },
-          { bucket: "in-bucket", events: ["s3:ObjectCreated:*"], filter: { prefix: "jobs/", suffix: ".fasta" }, deliver: (e) => filtered.push(e) },
+          {
+            bucket: "in-bucket",
+            events: ["s3:ObjectCreated:*"],
+            filter: { prefix: "", suffix: "" },
+            deliver: (e) => delivered.push(e),
+          },
+          {
+            bucket: "in-bucket",
+            events: ["s3:ObjectCreated:*"],
+            filter: { prefix: "jobs/", suffix: ".fasta" },
+            deliver: (e) => filtered.push(e),
+          },
         ],
-        { region: "eu-west-1", configurationId: "aligner-trigger", principalId: "AWS:S3RVER", ownerPrincipalId: "000000000000", sequencer: new Sequencer() },
+        {
+          region: "eu-west-1",
+          configurationId: "aligner-trigger",
+          principalId: "AWS:S3RVER",
+          ownerPrincipalId: "000000000000",
+          sequencer: new Sequencer(),
+        },
       ),
   });
-  s3 = s3Client({ endpoint: server.endpoint, region: "eu-west-1", credentials: { ...LOCAL_CREDENTIALS }, maxAttempts: 1 });
+  s3 = s3Client({
+    endpoint: server.endpoint,
+    region: "eu-west-1",
+    credentials: { ...LOCAL_CREDENTIALS },
+    maxAttempts: 1,
+  });
   await s3.send(new CreateBucketCommand({ Bucket: "in-bucket" }));
   await s3.send(new CreateBucketCommand({ Bucket: "other-bucket" }));
 });
@@ -79,11 +112,24 @@ describe("S3 event records", () => {
 
   it("decode back to the key that was written, for any key (property)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ unit: "grapheme", minLength: 1, maxLength: 30 }).filter((k) => !k.includes("\u0000") && k.trim() === k && !k.startsWith("/") && !/\/\//.test(k) && !k.endsWith("/") && !/(^|\/)\.\.?(\/|$)/.test(k)), async (key) => {
-        await s3.send(new PutObjectCommand({ Bucket: "in-bucket", Key: key, Body: "x" }));
-        expect(decodeEventKey(last().s3.object.key)).toBe(key);
-        expect(last().s3.object.key).not.toMatch(/ /);
-      }),
+      fc.asyncProperty(
+        fc
+          .string({ unit: "grapheme", minLength: 1, maxLength: 30 })
+          .filter(
+            (k) =>
+              !k.includes("\u0000") &&
+              k.trim() === k &&
+              !k.startsWith("/") &&
+              !/\/\//.test(k) &&
+              !k.endsWith("/") &&
+              !/(^|\/)\.\.?(\/|$)/.test(k),
+          ),
+        async (key) => {
+          await s3.send(new PutObjectCommand({ Bucket: "in-bucket", Key: key, Body: "x" }));
+          expect(decodeEventKey(last().s3.object.key)).toBe(key);
+          expect(last().s3.object.key).not.toMatch(/ /);
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -99,11 +145,23 @@ describe("S3 event records", () => {
   });
 
   it("name copies and multipart uploads as S3 does, with their eTag", async () => {
-    await s3.send(new CopyObjectCommand({ Bucket: "in-bucket", Key: "copy.fasta", CopySource: "in-bucket/same.fasta" }));
-    expect(last()).toMatchObject({ eventName: "ObjectCreated:Copy", s3: { object: { key: "copy.fasta", eTag: expect.stringMatching(/^[0-9a-f]{32}$/) } } });
+    await s3.send(
+      new CopyObjectCommand({ Bucket: "in-bucket", Key: "copy.fasta", CopySource: "in-bucket/same.fasta" }),
+    );
+    expect(last()).toMatchObject({
+      eventName: "ObjectCreated:Copy",
+      s3: { object: { key: "copy.fasta", eTag: expect.stringMatching(/^[0-9a-f]{32}$/) } },
+    });
     const body = Buffer.alloc(6 * 1024 * 1024, 65);
-    await new Upload({ client: s3, params: { Bucket: "in-bucket", Key: "big file.fasta", Body: body }, partSize: 5 * 1024 * 1024 }).done();
-    expect(last()).toMatchObject({ eventName: "ObjectCreated:CompleteMultipartUpload", s3: { object: { key: "big+file.fasta", size: body.length } } });
+    await new Upload({
+      client: s3,
+      params: { Bucket: "in-bucket", Key: "big file.fasta", Body: body },
+      partSize: 5 * 1024 * 1024,
+    }).done();
+    expect(last()).toMatchObject({
+      eventName: "ObjectCreated:CompleteMultipartUpload",
+      s3: { object: { key: "big+file.fasta", size: body.length } },
+    });
   });
 
   it("are sent only for the configured bucket, event types and key prefix/suffix", async () => {

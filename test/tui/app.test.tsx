@@ -18,7 +18,16 @@ const { App } = await import("../../tui/App.tsx");
 
 const NOW = Date.parse("2026-11-24T12:00:00Z");
 const ESC = "\u001b";
-const KEYS = { down: `${ESC}[B`, up: `${ESC}[A`, pageDown: `${ESC}[6~`, pageUp: `${ESC}[5~`, home: `${ESC}[H`, end: `${ESC}[F`, enter: "\r", escape: ESC };
+const KEYS = {
+  down: `${ESC}[B`,
+  up: `${ESC}[A`,
+  pageDown: `${ESC}[6~`,
+  pageUp: `${ESC}[5~`,
+  home: `${ESC}[H`,
+  end: `${ESC}[F`,
+  enter: "\r",
+  escape: ESC,
+};
 const settle = (ms = 60) => new Promise((r) => setTimeout(r, ms));
 
 const toRow = (j: GeneratedJob) => readJobItem(jobItem(j))!;
@@ -28,7 +37,17 @@ beforeAll(() => {
 });
 afterEach(() => cleanup());
 
-async function mount(opts: { color?: boolean; columns?: number; rows?: number; source?: MemoryLiveSource; logs?: (r: JobRecord) => Promise<{ lines: { timestamp: number; logStream: string; message: string }[]; streams: string[] }> } = {}) {
+async function mount(
+  opts: {
+    color?: boolean;
+    columns?: number;
+    rows?: number;
+    source?: MemoryLiveSource;
+    logs?: (
+      r: JobRecord,
+    ) => Promise<{ lines: { timestamp: number; logStream: string; message: string }[]; streams: string[] }>;
+  } = {},
+) {
   const source = opts.source ?? new MemoryLiveSource(jobs.map(toRow));
   const live = new LiveJobs(source, { sinceMs: 0, maxJobs: 10_000, refreshMs: 1000, staleMs: 60_000, now: () => NOW });
   await live.refreshOnce();
@@ -70,7 +89,9 @@ describe("live view", () => {
     expect(lines[0]).toContain(newest.requestId);
     expect(lines[0]).toContain(newest.inputKey!);
     expect(lines[0]!.startsWith("›")).toBe(true);
-    const counts = Object.fromEntries(["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT"].map((s) => [s, jobs.filter((j) => j.record.status === s).length]));
+    const counts = Object.fromEntries(
+      ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT"].map((s) => [s, jobs.filter((j) => j.record.status === s).length]),
+    );
     expect(frame()).toContain(`0 all 300`);
     expect(frame()).toContain(`3 FAILED ${counts["FAILED"]}`);
     expect(frame()).toMatch(/p50 [\d.]+ s {2}p95 [\d.]+ s/);
@@ -121,7 +142,10 @@ describe("live view", () => {
   it("scrolls with the arrows, PgDn/PgUp and End/Home", async () => {
     const { frame, press } = await mount({ rows: 17 });
     const ids = () => tableLines(frame()).map((l) => l.slice(2, 38));
-    const selected = () => tableLines(frame()).find((l) => l.startsWith("›"))!.slice(2, 38);
+    const selected = () =>
+      tableLines(frame())
+        .find((l) => l.startsWith("›"))!
+        .slice(2, 38);
     await press(KEYS.down, KEYS.down);
     expect(selected()).toBe(jobs[2]!.record.requestId);
     await press(KEYS.pageDown);
@@ -142,7 +166,11 @@ describe("live view", () => {
       rows: 30,
       logs: async (r) => ({
         lines: [
-          { timestamp: NOW - 5000, logStream: r.logStream!, message: `START RequestId: ${r.requestId} Version: $LATEST` },
+          {
+            timestamp: NOW - 5000,
+            logStream: r.logStream!,
+            message: `START RequestId: ${r.requestId} Version: $LATEST`,
+          },
           { timestamp: NOW - 4000, logStream: r.logStream!, message: "mafft: progress line from stderr" },
         ],
         streams: [r.logStream!],
@@ -175,7 +203,13 @@ describe("live view", () => {
     await press(KEYS.down);
     const running = jobs.findIndex((j, i) => i < 10 && j.record.status === "RUNNING");
     const victim = jobs[running >= 0 ? running : 5]!;
-    source.pending = [toRow({ ...victim, record: { ...victim.record, status: "SUCCEEDED", durationMs: 4321 }, updatedAt: new Date(NOW).toISOString() })];
+    source.pending = [
+      toRow({
+        ...victim,
+        record: { ...victim.record, status: "SUCCEEDED", durationMs: 4321 },
+        updatedAt: new Date(NOW).toISOString(),
+      }),
+    ];
     source.pending.push(...generateJobs(3, { newestMs: NOW, spacingMs: 1000, seed: 99 }).map(toRow));
     await live.refreshOnce();
     await settle();
@@ -187,7 +221,16 @@ describe("live view", () => {
   });
 
   it("shows a bad record as far as it can be read", async () => {
-    const bad = readJobItem({ pk: "JOB#0bad0bad-0000-4000-a000-000000000000", status: "EXPLODED", durationMs: "NaN", startedAt: 12, inputKey: { no: 1 }, errorMessage: "multi\nline\terror", startedKey: `${new Date(NOW).toISOString()}#0bad`, updatedKey: "x" })!;
+    const bad = readJobItem({
+      pk: "JOB#0bad0bad-0000-4000-a000-000000000000",
+      status: "EXPLODED",
+      durationMs: "NaN",
+      startedAt: 12,
+      inputKey: { no: 1 },
+      errorMessage: "multi\nline\terror",
+      startedKey: `${new Date(NOW).toISOString()}#0bad`,
+      updatedKey: "x",
+    })!;
     const { frame } = await mount({ source: new MemoryLiveSource([bad, ...jobs.slice(0, 5).map(toRow)]) });
     const line = tableLines(frame())[0]!;
     expect(line).toContain("0bad0bad-0000-4000-a000-000000000000");
@@ -221,7 +264,9 @@ describe("live view", () => {
     const source = new MemoryLiveSource(jobs.map(toRow));
     source.failures = 1;
     const { frame, live } = await mount({ source });
-    expect(frame()).toMatch(/! cannot reach the jobs table \(connect ECONNREFUSED 127\.0\.0\.1:1\) — retrying in \d+ s \(attempt 1\)/);
+    expect(frame()).toMatch(
+      /! cannot reach the jobs table \(connect ECONNREFUSED 127\.0\.0\.1:1\) — retrying in \d+ s \(attempt 1\)/,
+    );
     expect(tableLines(frame())).toHaveLength(0);
     await live.refreshOnce();
     await settle();

@@ -8,38 +8,50 @@ import { computeStats } from "../../core/job-stats.ts";
 const row = (id: number, startSec: number, updSec: number, status = "RUNNING"): JobRow => {
   const requestId = `req-${String(id).padStart(3, "0")}`;
   const t = (s: number) => new Date(Date.UTC(2026, 10, 24, 12, 0, s)).toISOString();
-  return { record: { requestId, status: status as JobRow["record"]["status"], attempts: 1, startedAt: t(startSec) }, sortKey: `${t(startSec)}#${requestId}`, updatedKey: `${t(updSec)}#${requestId}` };
+  return {
+    record: { requestId, status: status as JobRow["record"]["status"], attempts: 1, startedAt: t(startSec) },
+    sortKey: `${t(startSec)}#${requestId}`,
+    updatedKey: `${t(updSec)}#${requestId}`,
+  };
 };
 
 describe("JobList", () => {
   it("holds the latest write of each job, sorted newest first, whatever the order and duplication of updates", () => {
-    const update = fc.record({ id: fc.integer({ min: 0, max: 30 }), start: fc.integer({ min: 0, max: 50 }), upd: fc.integer({ min: 0, max: 59 }) });
+    const update = fc.record({
+      id: fc.integer({ min: 0, max: 30 }),
+      start: fc.integer({ min: 0, max: 50 }),
+      upd: fc.integer({ min: 0, max: 59 }),
+    });
     fc.assert(
-      fc.property(fc.array(fc.array(update, { maxLength: 12 }), { maxLength: 12 }), fc.integer({ min: 1, max: 40 }), (batches, max) => {
-        const list = new JobList(max);
-        const latest = new Map<string, JobRow>();
-        for (const batch of batches) {
-          const rows = batch.map((u) => row(u.id, u.start, u.upd));
-          list.upsert(rows);
-          for (const r of rows) {
-            const old = latest.get(r.record.requestId);
-            if (!old || old.updatedKey < r.updatedKey) latest.set(r.record.requestId, r);
+      fc.property(
+        fc.array(fc.array(update, { maxLength: 12 }), { maxLength: 12 }),
+        fc.integer({ min: 1, max: 40 }),
+        (batches, max) => {
+          const list = new JobList(max);
+          const latest = new Map<string, JobRow>();
+          for (const batch of batches) {
+            const rows = batch.map((u) => row(u.id, u.start, u.upd));
+            list.upsert(rows);
+            for (const r of rows) {
+              const old = latest.get(r.record.requestId);
+              if (!old || old.updatedKey < r.updatedKey) latest.set(r.record.requestId, r);
+            }
+            // The model: every job's latest row, newest first, the oldest dropped beyond max — but a
+            // job dropped for age may come back with a newer write, so compare only what the list holds.
+            const held = list.all();
+            expect(held.length).toBeLessThanOrEqual(max);
+            for (let i = 1; i < held.length; i++) expect(held[i - 1]!.sortKey > held[i]!.sortKey).toBe(true);
+            for (const r of held) {
+              expect(list.get(r.record.requestId)).toBe(r);
+              expect(r.updatedKey <= latest.get(r.record.requestId)!.updatedKey).toBe(true);
+            }
           }
-          // The model: every job's latest row, newest first, the oldest dropped beyond max — but a
-          // job dropped for age may come back with a newer write, so compare only what the list holds.
-          const held = list.all();
-          expect(held.length).toBeLessThanOrEqual(max);
-          for (let i = 1; i < held.length; i++) expect(held[i - 1]!.sortKey > held[i]!.sortKey).toBe(true);
-          for (const r of held) {
-            expect(list.get(r.record.requestId)).toBe(r);
-            expect(r.updatedKey <= latest.get(r.record.requestId)!.updatedKey).toBe(true);
+          if (max >= 31) {
+            const expected = [...latest.values()].sort((a, b) => (a.sortKey > b.sortKey ? -1 : 1));
+            expect(list.all().map((r) => r.updatedKey)).toEqual(expected.map((r) => r.updatedKey));
           }
-        }
-        if (max >= 31) {
-          const expected = [...latest.values()].sort((a, b) => (a.sortKey > b.sortKey ? -1 : 1));
-          expect(list.all().map((r) => r.updatedKey)).toEqual(expected.map((r) => r.updatedKey));
-        }
-      }),
+        },
+      ),
     );
   });
 
@@ -62,7 +74,10 @@ describe("JobList", () => {
           list.upsert([r]);
         }
         for (const filter of ["ALL", "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT"]) {
-          const held = list.all().filter((r) => filter === "ALL" || r.record.status === filter).map((r) => r.record);
+          const held = list
+            .all()
+            .filter((r) => filter === "ALL" || r.record.status === filter)
+            .map((r) => r.record);
           const expected = computeStats(held);
           const got = list.stats(filter);
           expect(got.total).toBe(expected.total);
@@ -70,7 +85,9 @@ describe("JobList", () => {
           expect(got.durationMs).toEqual(expected.durationMs);
         }
         expect(list.counts().total).toBe(list.size);
-        expect([...list.running()].sort((a, b) => (a.sortKey < b.sortKey ? 1 : -1))).toEqual(list.all().filter((r) => r.record.status === "RUNNING"));
+        expect([...list.running()].sort((a, b) => (a.sortKey < b.sortKey ? 1 : -1))).toEqual(
+          list.all().filter((r) => r.record.status === "RUNNING"),
+        );
       }),
     );
   });

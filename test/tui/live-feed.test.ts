@@ -54,7 +54,9 @@ describe("activity feed", () => {
     const first = await feed.load(T0 - 3_600_000, 100);
     expect(first.rows).toHaveLength(100);
     const newestWritten = [...jobs].sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1)).slice(0, 100);
-    expect(new Set(first.rows.map((r) => r.record.requestId))).toEqual(new Set(newestWritten.map((j) => j.record.requestId)));
+    expect(new Set(first.rows.map((r) => r.record.requestId))).toEqual(
+      new Set(newestWritten.map((j) => j.record.requestId)),
+    );
     // A lazily merged read: little more than it returns, plus one page boundary per shard.
     expect(first.itemsRead).toBeLessThanOrEqual(100 + 2 * INDEX_SHARDS);
 
@@ -64,7 +66,13 @@ describe("activity feed", () => {
       for (let k = 0; k < 10; k++) {
         const j = jobs[(tick * 37 + k * 11) % jobs.length]!;
         const stamp = new Date(now - 990 + k * 90).toISOString();
-        jobs[jobs.indexOf(j)] = await updateJob(writer, TABLE, j, { status: "SUCCEEDED", durationMs: 1000 + tick }, stamp);
+        jobs[jobs.indexOf(j)] = await updateJob(
+          writer,
+          TABLE,
+          j,
+          { status: "SUCCEEDED", durationMs: 1000 + tick },
+          stamp,
+        );
         changed.push(j.record.requestId);
       }
       now += 1000;
@@ -86,7 +94,13 @@ describe("activity feed", () => {
     const feed = new ActivityFeed(new JobsReader(client, TABLE), { settleMs: 2000, clock: { now: () => now } });
     await feed.load(T0, 10);
     const j = jobs[7]!;
-    jobs[7] = await updateJob(client, TABLE, j, { status: "FAILED", errorType: "InvalidInput" }, new Date(now - 500).toISOString());
+    jobs[7] = await updateJob(
+      client,
+      TABLE,
+      j,
+      { status: "FAILED", errorType: "InvalidInput" },
+      new Date(now - 500).toISOString(),
+    );
     expect((await feed.changes()).rows).toHaveLength(0);
     now += 2000;
     expect((await feed.changes()).rows.map((r) => r.record.status)).toEqual(["FAILED"]);
@@ -107,10 +121,19 @@ describe("activity feed", () => {
       },
       { step: "build", name: "testClockCalibration" },
     );
-    const feed = new ActivityFeed(new JobsReader(client, TABLE), { settleMs: 1000, clock: { now: () => now + offset } });
+    const feed = new ActivityFeed(new JobsReader(client, TABLE), {
+      settleMs: 1000,
+      clock: { now: () => now + offset },
+    });
     await feed.load(T0, 10);
     // The processor's write just after the load, stamped by the server's clock.
-    jobs[30] = await updateJob(client, TABLE, jobs[30]!, { status: "FAILED", errorType: "InvalidInput" }, new Date(now - 500).toISOString());
+    jobs[30] = await updateJob(
+      client,
+      TABLE,
+      jobs[30]!,
+      { status: "FAILED", errorType: "InvalidInput" },
+      new Date(now - 500).toISOString(),
+    );
     now += 1000;
     expect((await feed.changes()).rows.map((r) => r.record.requestId)).toEqual([jobs[30]!.record.requestId]);
   });
@@ -120,9 +143,20 @@ describe("activity feed", () => {
     let now = T0 + 200_000;
     const reader = new JobsReader(client, TABLE);
     const feed = new ActivityFeed(reader, { settleMs: 1000, clock: { now: () => now } });
-    const running = await updateJob(client, TABLE, jobs[20]!, { status: "RUNNING" }, new Date(now - 5000).toISOString());
+    const running = await updateJob(
+      client,
+      TABLE,
+      jobs[20]!,
+      { status: "RUNNING" },
+      new Date(now - 5000).toISOString(),
+    );
     const live = new LiveJobs(
-      { load: (s, m) => feed.load(s, m), changes: () => feed.changes(), reread: (ids) => reader.getJobs(ids), describeError: String },
+      {
+        load: (s, m) => feed.load(s, m),
+        changes: () => feed.changes(),
+        reread: (ids) => reader.getJobs(ids),
+        describeError: String,
+      },
       { sinceMs: T0, maxJobs: 1000, refreshMs: 1000, staleMs: 30_000, now: () => now },
     );
     expect(await live.refreshOnce()).toBe(true);
@@ -140,11 +174,18 @@ describe("activity feed", () => {
   it("re-reads quiet RUNNING jobs at most once per staleMs, and never those abandoned longer than any invocation", async () => {
     let now = T0;
     const iso = (ms: number) => new Date(ms).toISOString();
-    const row = (id: string, updatedMs: number) => ({ record: { requestId: id, status: "RUNNING" as const, attempts: 1 }, sortKey: `${iso(updatedMs)}#${id}`, updatedKey: `${iso(updatedMs)}#${id}` });
+    const row = (id: string, updatedMs: number) => ({
+      record: { requestId: id, status: "RUNNING" as const, attempts: 1 },
+      sortKey: `${iso(updatedMs)}#${id}`,
+      updatedKey: `${iso(updatedMs)}#${id}`,
+    });
     const rereads: string[][] = [];
     const live = new LiveJobs(
       {
-        load: async () => ({ rows: [row("quiet", T0 - 2 * 60_000), row("fresh", T0 - 1000), row("abandoned", T0 - 30 * 60_000)], itemsRead: 3 }),
+        load: async () => ({
+          rows: [row("quiet", T0 - 2 * 60_000), row("fresh", T0 - 1000), row("abandoned", T0 - 30 * 60_000)],
+          itemsRead: 3,
+        }),
         changes: async () => ({ rows: [], itemsRead: 0 }),
         reread: async (ids) => {
           rereads.push(ids);
@@ -165,8 +206,16 @@ describe("activity feed", () => {
   it("tells the feed's changes even when the re-read after them fails, and re-reads at the next refresh", async () => {
     let now = T0;
     const iso = (ms: number) => new Date(ms).toISOString();
-    const quiet = { record: { requestId: "quiet", status: "RUNNING" as const, attempts: 1 }, sortKey: `${iso(T0 - 120_000)}#quiet`, updatedKey: `${iso(T0 - 120_000)}#quiet` };
-    const ended = { ...quiet, record: { ...quiet.record, status: "SUCCEEDED" as const }, updatedKey: `${iso(T0 - 1000)}#quiet` };
+    const quiet = {
+      record: { requestId: "quiet", status: "RUNNING" as const, attempts: 1 },
+      sortKey: `${iso(T0 - 120_000)}#quiet`,
+      updatedKey: `${iso(T0 - 120_000)}#quiet`,
+    };
+    const ended = {
+      ...quiet,
+      record: { ...quiet.record, status: "SUCCEEDED" as const },
+      updatedKey: `${iso(T0 - 1000)}#quiet`,
+    };
     const rereads: string[][] = [];
     const live = new LiveJobs(
       {
@@ -194,7 +243,15 @@ describe("activity feed", () => {
 
   it("reads records through indexes that leave the facts out (a third of the item)", async () => {
     const doc = DynamoDBDocumentClient.from(db.client());
-    const res = await doc.send(new QueryCommand({ TableName: TABLE, IndexName: "byActivity", KeyConditionExpression: "activityShard = :s", ExpressionAttributeValues: { ":s": "ACT#0" }, Limit: 5 }));
+    const res = await doc.send(
+      new QueryCommand({
+        TableName: TABLE,
+        IndexName: "byActivity",
+        KeyConditionExpression: "activityShard = :s",
+        ExpressionAttributeValues: { ":s": "ACT#0" },
+        Limit: 5,
+      }),
+    );
     expect(res.Items!.length).toBeGreaterThan(0);
     for (const item of res.Items!) {
       expect(item["facts"]).toBeUndefined();
@@ -216,7 +273,12 @@ describe("activity feed", () => {
 describe("stopping", () => {
   it("does not wait for a read that hangs", async () => {
     const live = new LiveJobs(
-      { load: () => new Promise(() => undefined), changes: async () => ({ rows: [], itemsRead: 0 }), reread: async () => [], describeError: String },
+      {
+        load: () => new Promise(() => undefined),
+        changes: async () => ({ rows: [], itemsRead: 0 }),
+        reread: async () => [],
+        describeError: String,
+      },
       { sinceMs: 0, maxJobs: 10, refreshMs: 1000, staleMs: 60_000 },
     );
     live.start();
@@ -231,7 +293,11 @@ describe("stopping", () => {
       let settle!: (ok: boolean) => void;
       const live = new LiveJobs(
         {
-          load: () => new Promise((resolve, reject) => (settle = (ok) => (ok ? resolve({ rows: [], itemsRead: 0 }) : reject(new Error("Request aborted"))))),
+          load: () =>
+            new Promise(
+              (resolve, reject) =>
+                (settle = (ok) => (ok ? resolve({ rows: [], itemsRead: 0 }) : reject(new Error("Request aborted")))),
+            ),
           changes: async () => ({ rows: [], itemsRead: 0 }),
           reread: async () => [],
           describeError: String,

@@ -3,13 +3,21 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import type { JobRow } from "../../core/job-item.ts";
 import { JobList } from "../../tui/job-list.ts";
-import { initialViewState, reduceView, selectJobs, visibleWindow, type ViewAction, type ViewState } from "../../tui/view-state.ts";
+import {
+  initialViewState,
+  reduceView,
+  selectJobs,
+  visibleWindow,
+  type ViewAction,
+  type ViewState,
+} from "../../tui/view-state.ts";
 import { generateJobs } from "../helpers/job-records.ts";
 import { readJobItem } from "../../core/job-item.ts";
 import { jobItem } from "../helpers/job-records.ts";
 
 const NOW = Date.parse("2026-11-24T12:00:00Z");
-const rowsOf = (n: number, newestMs = NOW, seed = 3): JobRow[] => generateJobs(n, { newestMs, spacingMs: 10_000, seed }).map((j) => readJobItem(jobItem(j))!);
+const rowsOf = (n: number, newestMs = NOW, seed = 3): JobRow[] =>
+  generateJobs(n, { newestMs, spacingMs: 10_000, seed }).map((j) => readJobItem(jobItem(j))!);
 
 function setup(n: number, height = 10) {
   const list = new JobList();
@@ -19,7 +27,11 @@ function setup(n: number, height = 10) {
   const act = (...actions: ViewAction[]) => {
     for (const a of actions) state = reduceView(state, a, ctx());
     const jobs = selectJobs(list.all(), state.filter, state.search);
-    return { state, jobs, win: visibleWindow(state, jobs, height, state.selectedId ? list.get(state.selectedId) : undefined) };
+    return {
+      state,
+      jobs,
+      win: visibleWindow(state, jobs, height, state.selectedId ? list.get(state.selectedId) : undefined),
+    };
   };
   return { list, act };
 }
@@ -65,7 +77,12 @@ describe("view state", () => {
     expect(v.jobs.length).toBeGreaterThan(0);
     expect(v.jobs.every((j) => j.record.status === "FAILED")).toBe(true);
     const target = list.all()[17]!.record;
-    v = act({ type: "filter", filter: "ALL" }, { type: "searchStart" }, ...[...target.requestId.slice(0, 6).toUpperCase()].map((text) => ({ type: "searchInput" as const, text })), { type: "searchApply" });
+    v = act(
+      { type: "filter", filter: "ALL" },
+      { type: "searchStart" },
+      ...[...target.requestId.slice(0, 6).toUpperCase()].map((text) => ({ type: "searchInput" as const, text })),
+      { type: "searchApply" },
+    );
     expect(v.state).toMatchObject({ mode: "table", search: target.requestId.slice(0, 6).toUpperCase() });
     expect(v.jobs.map((j) => j.record.requestId)).toContain(target.requestId);
     v = act({ type: "searchStart" }, { type: "searchBackspace" }, { type: "searchCancel" });
@@ -77,21 +94,35 @@ describe("view state", () => {
   it("whatever the keys, the selection stays inside the list and on screen", () => {
     const action = fc.oneof(
       fc.integer({ min: -30, max: 30 }).map((delta): ViewAction => ({ type: "move", delta })),
-      fc.constantFrom<ViewAction>({ type: "page", direction: 1 }, { type: "page", direction: -1 }, { type: "home" }, { type: "end" }, { type: "filter", filter: "FAILED" }, { type: "filter", filter: "ALL" }, { type: "open" }, { type: "close" }),
+      fc.constantFrom<ViewAction>(
+        { type: "page", direction: 1 },
+        { type: "page", direction: -1 },
+        { type: "home" },
+        { type: "end" },
+        { type: "filter", filter: "FAILED" },
+        { type: "filter", filter: "ALL" },
+        { type: "open" },
+        { type: "close" },
+      ),
     );
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 80 }), fc.integer({ min: 1, max: 25 }), fc.array(action, { maxLength: 25 }), (n, height, actions) => {
-        const { act } = setup(n, height);
-        for (const a of actions) {
-          const v = act(a);
-          if (v.jobs.length === 0) continue;
-          expect(v.win.selected).toBeGreaterThanOrEqual(0);
-          expect(v.win.selected).toBeLessThan(v.jobs.length);
-          expect(v.win.selected).toBeGreaterThanOrEqual(v.win.offset);
-          expect(v.win.selected).toBeLessThan(v.win.offset + height);
-          expect(v.win.rows.length).toBe(Math.min(height, v.jobs.length));
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 80 }),
+        fc.integer({ min: 1, max: 25 }),
+        fc.array(action, { maxLength: 25 }),
+        (n, height, actions) => {
+          const { act } = setup(n, height);
+          for (const a of actions) {
+            const v = act(a);
+            if (v.jobs.length === 0) continue;
+            expect(v.win.selected).toBeGreaterThanOrEqual(0);
+            expect(v.win.selected).toBeLessThan(v.jobs.length);
+            expect(v.win.selected).toBeGreaterThanOrEqual(v.win.offset);
+            expect(v.win.selected).toBeLessThan(v.win.offset + height);
+            expect(v.win.rows.length).toBe(Math.min(height, v.jobs.length));
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });

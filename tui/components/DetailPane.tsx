@@ -49,7 +49,10 @@ export function DetailPane({ record, logs, scroll, height, width, color }: Detai
         </Text>
       ))}
       <Text wrap="truncate" bold={color}>
-        {"  "}log lines{logs.state === "ready" ? ` (${logs.lines.length} in ${logs.streams.length} stream${logs.streams.length === 1 ? "" : "s"})` : ""}
+        {"  "}log lines
+        {logs.state === "ready"
+          ? ` (${logs.lines.length} in ${logs.streams.length} stream${logs.streams.length === 1 ? "" : "s"})`
+          : ""}
       </Text>
       {logs.state === "loading" ? <Text>{"  reading the request's log lines…"}</Text> : null}
       {logs.state === "error" ? (
@@ -57,7 +60,9 @@ export function DetailPane({ record, logs, scroll, height, width, color }: Detai
           {`  ${logs.error}`}
         </Text>
       ) : null}
-      {logs.state === "ready" && logs.lines.length === 0 ? <Text>{"  no log lines found for this request"}</Text> : null}
+      {logs.state === "ready" && logs.lines.length === 0 ? (
+        <Text>{"  no log lines found for this request"}</Text>
+      ) : null}
       {logs.state === "ready"
         ? logs.lines.slice(scroll, scroll + logHeight).map((l, i) => (
             <Text key={scroll + i} wrap="truncate">

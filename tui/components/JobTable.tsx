@@ -15,7 +15,19 @@ export interface JobTableProps {
   empty: string;
 }
 
-const Row = memo(function Row({ row, selected, layout, color, nowMs }: { row: JobRow; selected: boolean; layout: Layout; color: boolean; nowMs: number }) {
+const Row = memo(function Row({
+  row,
+  selected,
+  layout,
+  color,
+  nowMs,
+}: {
+  row: JobRow;
+  selected: boolean;
+  layout: Layout;
+  color: boolean;
+  nowMs: number;
+}) {
   const t = rowText(cellsOf(row.record, nowMs), layout);
   const statusColor = color ? STATUS_COLORS[row.record.status] : undefined;
   return (
@@ -35,7 +47,20 @@ export function JobTable({ rows, selected, layout, height, color, nowMs, empty }
         {"  "}
         {headerText(layout)}
       </Text>
-      {rows.length === 0 ? <Text>{`  ${empty}`}</Text> : rows.map((row, i) => <Row key={row.record.requestId} row={row} selected={i === selected} layout={layout} color={color} nowMs={nowMs} />)}
+      {rows.length === 0 ? (
+        <Text>{`  ${empty}`}</Text>
+      ) : (
+        rows.map((row, i) => (
+          <Row
+            key={row.record.requestId}
+            row={row}
+            selected={i === selected}
+            layout={layout}
+            color={color}
+            nowMs={nowMs}
+          />
+        ))
+      )}
     </Box>
   );
 }

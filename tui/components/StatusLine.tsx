@@ -24,8 +24,12 @@ export function StatusLine({ status, view, shown, total, offset, visible, color,
     const secs = status.retryAtMs ? Math.max(0, Math.ceil((status.retryAtMs - nowMs) / 1000)) : 0;
     state = `${status.error ?? "read failed"} — retrying in ${secs} s (attempt ${status.attempt})`;
   } else if (status.phase === "loading") state = "loading…";
-  else state = `live · refreshed ${status.lastRefreshMs ? clock(status.lastRefreshMs) : "-"} · last refresh read ${status.lastItemsRead} item${status.lastItemsRead === 1 ? "" : "s"}`;
-  const range = shown === 0 ? "0" : `${offset + 1}-${Math.min(shown, offset + visible)} of ${shown}${shown !== total ? ` (${total} loaded)` : ""}`;
+  else
+    state = `live · refreshed ${status.lastRefreshMs ? clock(status.lastRefreshMs) : "-"} · last refresh read ${status.lastItemsRead} item${status.lastItemsRead === 1 ? "" : "s"}`;
+  const range =
+    shown === 0
+      ? "0"
+      : `${offset + 1}-${Math.min(shown, offset + visible)} of ${shown}${shown !== total ? ` (${total} loaded)` : ""}`;
   const keys =
     view.mode === "search"
       ? "type to search request id or input · Enter apply · Esc clear"
