@@ -122,7 +122,9 @@ async function main(): Promise<void> {
       try {
         await aligner(event(key, size), context(`bench-${n}`));
       } finally {
-        streams.forEach((s, i) => (s.write = writes[i]!));
+        streams.forEach((s, i) => {
+          s.write = writes[i]!;
+        });
       }
       if (failed) throw new Error(`the handler failed the job ${key}`);
       return performance.now() - t0;

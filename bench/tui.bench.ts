@@ -50,7 +50,7 @@ async function readsPerRefresh(n: number): Promise<void> {
     const admin = db.client();
     await admin.send(new CreateTableCommand(createJobsTableInput("bench-jobs")));
     // n jobs over the hour before T0, each last written when it ended.
-    let jobs = generateJobs(n, { newestMs: T0 - 10_000, spacingMs: (HOUR - 20_000) / n, seed: n });
+    const jobs = generateJobs(n, { newestMs: T0 - 10_000, spacingMs: (HOUR - 20_000) / n, seed: n });
     const started = performance.now();
     await writeJobs(admin, "bench-jobs", jobs, 8);
     const writeS = (performance.now() - started) / 1000;

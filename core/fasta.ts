@@ -204,7 +204,7 @@ export class FastaScanner {
         residues: this.residues,
         lengths: this.lengths,
         names: this.names,
-        maxLength: this.lengths.reduce((m, l) => (l > m ? l : m), 0),
+        maxLength: this.lengths.reduce((m, l) => Math.max(l, m), 0),
       },
     };
   }

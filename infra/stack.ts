@@ -1,5 +1,5 @@
 /** The whole system as one Terraform stack, assembled from one construct per concern. */
-import { Construct } from "constructs";
+import type { Construct } from "constructs";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity/index.js";

@@ -19,7 +19,7 @@ export function paint(style: Style, text: string, enabled = colorEnabled()): str
 
 /** Left-aligned columns separated by two spaces; cells already painted are measured without escapes. */
 export function formatTable(header: string[], rows: string[][]): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour escapes start with ESC.
   const visible = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, "").length;
   const widths = header.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(r[i] ?? ""))));
   const line = (cells: string[]) =>

@@ -71,10 +71,10 @@ export function registerReconcile(program: Command): void {
           return;
         }
         process.stdout.write(
-          [
+          `${[
             `read ${report.events} event${report.events === 1 ? "" : "s"} in ${report.streams} stream${report.streams === 1 ? "" : "s"} of ${logGroup} from ${range.since} to ${range.until}`,
             `${report.requests} request${report.requests === 1 ? "" : "s"}: ${report.recordsChanged} record${report.recordsChanged === 1 ? "" : "s"} written with what the table lacked, ${report.recordsUnchanged} already complete`,
-          ].join("\n") + "\n",
+          ].join("\n")}\n`,
         );
       } finally {
         clients.destroy();

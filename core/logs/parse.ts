@@ -12,7 +12,7 @@
  */
 import { readJobEvent } from "../job-events.ts";
 import { hasNoControls, isPlainLine, parseJsonObject, stringEnd, valueEnd } from "./json-fields.ts";
-import type { ErrorInfo, LogRecord, PlatformStatus, ReportMetrics } from "./records.ts";
+import type { ErrorInfo, LogRecord, PlatformStatus } from "./records.ts";
 
 const UUID_SRC = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
 const START_RE = new RegExp(`^START RequestId: (${UUID_SRC})(?:[\\t ]+Version: (\\S+))?`);

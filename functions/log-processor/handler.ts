@@ -64,7 +64,7 @@ function awslogsData(event: unknown): string {
 export const handler = async (event: unknown, context: Context): Promise<ProcessorResult> => {
   logger.addContext(context);
   const started = performance.now();
-  let message;
+  let message: ReturnType<typeof decodeAwslogsData>;
   try {
     message = decodeAwslogsData(awslogsData(event));
   } catch (err) {

@@ -122,7 +122,7 @@ export function initReportLine(
  * The old-style line Lambda writes when the runtime process dies during an invocation, before END.
  * Kept for a crash that is neither a timeout nor out of memory.
  */
-export function runtimeExitLine(format: LogFormat, at: Date, requestId: string, reason: string): string | undefined {
+export function runtimeExitLine(format: LogFormat, _at: Date, requestId: string, reason: string): string | undefined {
   if (format === "Text")
     return `RequestId: ${requestId} Error: Runtime exited with error: ${reason}\nRuntime.ExitError\n`;
   return undefined;

@@ -126,7 +126,7 @@ export class LogsApi {
     const end = optInt(input, "endTime", Number.MAX_SAFE_INTEGER);
     const limit = optInt(input, "limit", 10_000);
     if (limit < 1 || limit > 10_000) throw invalid("limit must be between 1 and 10000.");
-    let matches;
+    let matches: ReturnType<typeof compileFilterPattern>;
     try {
       matches = compileFilterPattern(optString(input, "filterPattern"));
     } catch (err) {

@@ -16,7 +16,7 @@
  */
 import { createHash } from "node:crypto";
 import { jsonProtocolHandler, LoopbackServer, MAX_REQUEST_BYTES } from "../http-server.ts";
-import { FailureQueues, ReceiptHandleError, type ReceivedMessage } from "./queues.ts";
+import { type FailureQueues, ReceiptHandleError, type ReceivedMessage } from "./queues.ts";
 
 export const TARGET_PREFIX = "AmazonSQS.";
 const CONTENT_TYPE = "application/x-amz-json-1.0";

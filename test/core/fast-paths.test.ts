@@ -21,20 +21,18 @@ const realisticLine = fc.oneof(
       fc
         .string()
         .map((m) => JSON.stringify({ level, message: m, function_request_id: ID, errorType: "E", errorMessage: m })),
-      fc
-        .string()
-        .map((m) =>
-          JSON.stringify({
-            level,
-            message: "job accepted",
-            function_request_id: ID,
-            jobEvent: "accepted",
-            inputBucket: "b",
-            inputKey: m,
-            inputBytes: 3,
-            sequences: 2,
-          }),
-        ),
+      fc.string().map((m) =>
+        JSON.stringify({
+          level,
+          message: "job accepted",
+          function_request_id: ID,
+          jobEvent: "accepted",
+          inputBucket: "b",
+          inputKey: m,
+          inputBytes: 3,
+          sequences: 2,
+        }),
+      ),
       fc.string().map((m) => JSON.stringify({ level, message: { errorType: "TypeError", errorMessage: m } })),
     ),
   ),

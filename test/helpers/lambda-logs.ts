@@ -137,14 +137,14 @@ export function generateGroup(spec: GroupSpec, logGroup = "/aws/lambda/lambda-al
 
   // Attempts run in order of their scheduled time: retries come a minute or two after a failure.
   const schedule: { request: number; attempt: number; at: number; spec: AttemptSpec }[] = [];
-  spec.requests.forEach((r, ri) =>
-    r.attempts.forEach((a, ai) =>
-      schedule.push({ request: ri, attempt: ai, at: ri * 5_000 + ai * 60_000 * (ai === 1 ? 1 : 1.5), spec: a }),
-    ),
-  );
+  spec.requests.forEach((r, ri) => {
+    r.attempts.forEach((a, ai) => {
+      schedule.push({ request: ri, attempt: ai, at: ri * 5_000 + ai * 60_000 * (ai === 1 ? 1 : 1.5), spec: a });
+    });
+  });
   schedule.sort((x, y) => x.at - y.at || x.request - y.request);
 
-  spec.requests.forEach((_, ri) => truth.set(requestIdOf(ri + 1), { attempts: 0 }));
+  for (let ri = 0; ri < spec.requests.length; ri++) truth.set(requestIdOf(ri + 1), { attempts: 0 });
   /** A retry starts only after the previous attempt of the same request ended. */
   const previousEnd = new Map<string, number>();
   let seq = 0;

@@ -55,7 +55,10 @@ beforeAll(async () => {
     POWERTOOLS_LOG_LEVEL: "INFO",
   });
   for (const stream of [process.stdout, process.stderr]) {
-    vi.spyOn(stream, "write").mockImplementation((chunk: string | Uint8Array) => (logLines.push(String(chunk)), true));
+    vi.spyOn(stream, "write").mockImplementation((chunk: string | Uint8Array) => {
+      logLines.push(String(chunk));
+      return true;
+    });
   }
   const { file } = bundleFunction("logProcessor");
   handler = ((await import(`${file}?t=${Date.now()}`)) as { handler: Handler }).handler;

@@ -77,10 +77,22 @@ class CrashingStore implements StatusStore {
     if (this.writes++ >= this.crashAfter) throw new Error("processor crashed");
   }
   getJobs: StatusStore["getJobs"] = (ids) => this.inner.getJobs(ids);
-  putJob: StatusStore["putJob"] = async (...a) => (this.tick(), this.inner.putJob(...a));
-  putPending: StatusStore["putPending"] = async (...a) => (this.tick(), this.inner.putPending(...a));
-  putMarker: StatusStore["putMarker"] = async (...a) => (this.tick(), this.inner.putMarker(...a));
-  addClaimant: StatusStore["addClaimant"] = async (...a) => (this.tick(), this.inner.addClaimant(...a));
+  putJob: StatusStore["putJob"] = async (...a) => {
+    this.tick();
+    return this.inner.putJob(...a);
+  };
+  putPending: StatusStore["putPending"] = async (...a) => {
+    this.tick();
+    return this.inner.putPending(...a);
+  };
+  putMarker: StatusStore["putMarker"] = async (...a) => {
+    this.tick();
+    return this.inner.putMarker(...a);
+  };
+  addClaimant: StatusStore["addClaimant"] = async (...a) => {
+    this.tick();
+    return this.inner.addClaimant(...a);
+  };
   firstMarkerAfter: StatusStore["firstMarkerAfter"] = (...a) => this.inner.firstMarkerAfter(...a);
   lastMarkerBefore: StatusStore["lastMarkerBefore"] = (...a) => this.inner.lastMarkerBefore(...a);
   pendingBetween: StatusStore["pendingBetween"] = (...a) => this.inner.pendingBetween(...a);

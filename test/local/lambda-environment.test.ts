@@ -15,7 +15,6 @@ import { lambdaBench, parsed, type LambdaBench } from "../helpers/local-lambda.t
 
 const ARN = "arn:aws:lambda:us-east-1:000000000000:function:fixture";
 const ISO = String.raw`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z`;
-const UUID = String.raw`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`;
 
 let bench: LambdaBench;
 beforeAll(() => {

@@ -6,7 +6,11 @@ import { compactLogMessage } from "../log-line.ts";
 
 export type LogState =
   | { state: "loading" }
-  | { state: "ready"; lines: { timestamp: number; logStream: string; message: string }[]; streams: string[] }
+  | {
+      state: "ready";
+      lines: { timestamp: number; logStream: string; message: string }[];
+      streams: string[];
+    }
   | { state: "error"; error: string };
 
 export interface DetailPaneProps {
@@ -43,8 +47,8 @@ export function DetailPane({ record, logs, scroll, height, width, color }: Detai
       <Text wrap="truncate" bold={color}>
         {"  "}job {record.requestId} <Text {...(statusColor ? { color: statusColor } : {})}>{record.status}</Text>
       </Text>
-      {fieldLines.map((pair, i) => (
-        <Text key={i} wrap="truncate">
+      {fieldLines.map((pair) => (
+        <Text key={pair.map(([k]) => k).join(" ")} wrap="truncate">
           {pair.map(([k, v]) => fit(`  ${k.padEnd(16)} ${v}`, two ? half : width - 1)).join("")}
         </Text>
       ))}
@@ -65,6 +69,7 @@ export function DetailPane({ record, logs, scroll, height, width, color }: Detai
       ) : null}
       {logs.state === "ready"
         ? logs.lines.slice(scroll, scroll + logHeight).map((l, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: a request's lines never reorder, so the position is their identity.
             <Text key={scroll + i} wrap="truncate">
               {`  ${new Date(l.timestamp).toISOString().slice(11, 23)}  ${compactLogMessage(l.message).replace(/[\r\n\t]+/g, "  ")}`}
             </Text>
