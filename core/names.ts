@@ -21,7 +21,13 @@ export const FUNCTION_SOURCES: Record<FunctionId, FunctionSource> = {
   logProcessor: { entry: "functions/log-processor/handler.ts", handler: "index.handler", suffix: "log-processor" },
 };
 
-export const LAMBDA_RUNTIME = "nodejs22.x";
+/**
+ * Both functions' runtime (the layer lists it as compatible). nodejs24.x: the pinned provider
+ * (@cdktf/provider-aws 21.22 = hashicorp/aws 6.25.0) accepts it (supported since 6.20.0, whose
+ * runtime list comes from aws-sdk-go-v2), and Powertools' docs list nodejs24.x for its own layer and
+ * examples. The local runtime derives its reported version from this (local/lambda/runtime-bundle.ts).
+ */
+export const LAMBDA_RUNTIME = "nodejs24.x";
 export const LAMBDA_ARCHITECTURE = "x86_64";
 
 export interface ResourceNames {

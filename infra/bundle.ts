@@ -1,6 +1,7 @@
 /**
  * Bundles a function with esbuild into `.build/functions/<name>/index.mjs`: one minified ESM file
- * for nodejs22.x with the AWS SDK included (pinned by our lockfile, not the runtime's copy).
+ * with the AWS SDK included (pinned by our lockfile, not the runtime's copy). Syntax targets Node 22,
+ * not the functions' nodejs24.x: the local cloud runs the very same file on the host's Node (≥ 22.12).
  * The stack zips the folder; the local cloud runs the very same file.
  */
 import { buildSync } from "esbuild";

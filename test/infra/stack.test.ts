@@ -85,11 +85,11 @@ describe("jobs table", () => {
 });
 
 describe("aligner function", () => {
-  it("runs the bundled code on nodejs22.x with the MAFFT layer, settings from config, and its env", () => {
+  it("runs the bundled code on nodejs24.x with the MAFFT layer, settings from config, and its env", () => {
     const [, fn] = only(stack, "aws_lambda_function", "aligner");
     const [layerId] = only(stack, "aws_lambda_layer_version");
     expect(fn["function_name"]).toBe("lambda-aligner-aligner");
-    expect(fn["runtime"]).toBe("nodejs22.x");
+    expect(fn["runtime"]).toBe("nodejs24.x");
     expect(fn["handler"]).toBe("index.handler");
     expect(fn["filename"]).toMatch(/^assets\/.+\/archive\.zip$/);
     expect(fn["layers"]).toEqual([ref(layerId, "arn")]);

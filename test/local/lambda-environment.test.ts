@@ -51,7 +51,7 @@ describe("Text format", () => {
     const lines = messages(e);
     expect(lines.filter((m) => m.startsWith("INIT_START"))).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^INIT_START Runtime Version: nodejs:22\.local-v[\d.]+\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}\n$/,
+      /^INIT_START Runtime Version: nodejs:24\.local-v[\d.]+\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}\n$/,
     );
     // The console line written while the module loaded carries no request id yet.
     expect(lines[1]).toMatch(new RegExp(`^${ISO}\tundefined\tINFO\tloaded at init 42\n$`));
