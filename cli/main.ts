@@ -6,6 +6,7 @@ import { ConfigError } from "../core/config.ts";
 import { registerConfig } from "./commands/config.ts";
 import { registerDev } from "./commands/dev.ts";
 import { registerFailures } from "./commands/failures.ts";
+import { registerFetch } from "./commands/fetch.ts";
 import { registerParse } from "./commands/parse.ts";
 import { registerSubmit } from "./commands/submit.ts";
 import { registerWatch } from "./commands/watch.ts";
@@ -18,6 +19,7 @@ import { registerTarget } from "./commands/target.ts";
 const SUBCOMMANDS: ((program: Command) => void)[] = [
   registerSubmit,
   registerWatch,
+  registerFetch,
   registerHistory,
   registerLogs,
   registerStats,

@@ -87,6 +87,8 @@ export interface ItemFilter {
 export interface HistoryFilters {
   /** Input object key starts with this. */
   inputPrefix?: string;
+  /** Input object key is exactly this (`aligner fetch <input key>`). */
+  inputKey?: string;
   /** Only cold starts. */
   cold?: boolean;
 }
@@ -103,6 +105,11 @@ export function historyFilter(f: HistoryFilters): ItemFilter | undefined {
     parts.push("begins_with(#inputKey, :inputPrefix)");
     names["#inputKey"] = "inputKey";
     values[":inputPrefix"] = f.inputPrefix;
+  }
+  if (f.inputKey !== undefined) {
+    parts.push("#inputKey = :inputKey");
+    names["#inputKey"] = "inputKey";
+    values[":inputKey"] = f.inputKey;
   }
   if (f.cold) {
     parts.push("#coldStart = :cold");

@@ -36,6 +36,11 @@ export interface Stall {
   ms: number;
 }
 
+interface ArmedStall extends Stall {
+  /** Releases each request this stall holds now. */
+  held: Set<() => void>;
+}
+
 export interface RequestInfo {
   method: string;
   path: string;
@@ -55,7 +60,7 @@ const MESSAGES: Record<DynamoFaultType, string> = {
 export class FaultProxy {
   private readonly http = new LoopbackServer((req, res) => void this.handle(req, res));
   private readonly faults: DynamoFault[] = [];
-  private readonly stalls: Stall[] = [];
+  private readonly stalls: ArmedStall[] = [];
   private readonly watchers = new Set<(r: RequestInfo) => void>();
   /** Requests answered with an injected fault so far. */
   injected = 0;
@@ -71,11 +76,14 @@ export class FaultProxy {
     return () => remove(this.faults, f);
   }
 
-  /** Arms a stall; returns a function that disarms it. */
+  /** Arms a stall; returns a function that disarms it and lets the requests it holds go on at once. */
   stall(rule: Stall): () => void {
-    const s = { ...rule };
+    const s: ArmedStall = { ...rule, held: new Set() };
     this.stalls.push(s);
-    return () => remove(this.stalls, s);
+    return () => {
+      remove(this.stalls, s);
+      for (const release of s.held) release();
+    };
   }
 
   /** Calls `watch` for every request, after deciding its fate and before answering it. */
@@ -132,9 +140,16 @@ export class FaultProxy {
       if (stall.count !== undefined && --stall.count <= 0) remove(this.stalls, stall);
       this.stalled++;
       const gone = await new Promise<boolean>((resolve) => {
-        const t = setTimeout(() => resolve(false), stall.ms);
+        const release = () => {
+          clearTimeout(t);
+          stall.held.delete(release);
+          resolve(false);
+        };
+        const t = setTimeout(release, stall.ms);
+        stall.held.add(release);
         res.once("close", () => {
           clearTimeout(t);
+          stall.held.delete(release);
           resolve(true);
         });
       });

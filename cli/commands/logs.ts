@@ -3,6 +3,7 @@
  * own, even in a warm stream shared with other requests (aws/logs/request-logs.ts), then its final
  * status from the jobs table. `--follow` keeps reading until the request ends.
  */
+import { REQUEST_ID } from "../../core/job-output.ts";
 import type { Command } from "commander";
 import { TERMINAL_STATUSES, type JobRecord } from "../../core/jobs-table.ts";
 import type { JobRow } from "../../core/job-item.ts";
@@ -25,9 +26,6 @@ interface LogsOptions extends TargetFlags {
   interval: number;
   raw?: boolean;
 }
-
-/** Lambda request ids are UUIDs; anything else cannot name a request. */
-const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function registerLogs(program: Command): void {
   const cmd = program

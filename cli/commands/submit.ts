@@ -26,6 +26,8 @@ import { JobsReader } from "../../aws/dynamo/jobs-reader.ts";
 import { ActivityFeed } from "../../aws/dynamo/activity-feed.ts";
 import { serverClock } from "../../aws/dynamo/server-clock.ts";
 import { paintStatus } from "../../tui/plain.ts";
+import { retryPolicyFor } from "../../core/job-output.ts";
+import { downloadOutputs } from "../download-outputs.ts";
 import { withAws } from "../aws-call.ts";
 import { CliError, EXIT, UsageError } from "../errors.ts";
 import { colorEnabled } from "../../tui/terminal-text.ts";
@@ -38,6 +40,7 @@ interface SubmitOptions extends TargetFlags {
   timeout: string;
   check: boolean;
   json?: boolean;
+  download?: string;
 }
 
 interface Tracked extends Submission {
@@ -48,6 +51,8 @@ interface Tracked extends Submission {
   /** Last state printed, so each change is told once. */
   told?: string;
   done: boolean;
+  /** Where --download saved its alignment. */
+  saved?: string;
 }
 
 export function registerSubmit(program: Command): void {
@@ -63,11 +68,12 @@ export function registerSubmit(program: Command): void {
     .option("--wait", "follow each job until it ends and print where its alignment is")
     .option("--timeout <span>", "with --wait: give up after this long (e.g. 10m, 1h)", "30m")
     .option("--no-check", "upload without checking that each file is FASTA MAFFT can align")
+    .option("--download <dir>", "with --wait: save each succeeded job's alignment in DIR, under its output's name")
     .option("--json", "one JSON object per file");
   addTargetOptions(cmd)
     .addHelpText(
       "after",
-      '\nExamples:\n  aligner submit opsins.fasta --wait\n  aligner submit runs/*.fasta --folder runs/2026-11-24 --mafft-args "--auto"\n  aligner submit --local test/data/mafft-sample/input.fasta --wait --json',
+      '\nExamples:\n  aligner submit opsins.fasta --wait\n  aligner submit runs/*.fasta --folder runs/2026-11-24 --mafft-args "--auto"\n  aligner submit --local test/data/mafft-sample/input.fasta --wait --json\n  aligner submit opsins.fasta --wait --download alignments/',
     )
     .action(async (files: string[], opts: SubmitOptions) => {
       const config = resolveConfig({ env: process.env });
@@ -84,6 +90,8 @@ export function registerSubmit(program: Command): void {
           anySymbol = keepsAnySymbol(parsed.args);
         }
       }
+      if (opts.download !== undefined && !opts.wait)
+        throw new UsageError("--download saves the alignments once the jobs have ended: add --wait");
       const planned = await planUploads(files, config, opts, anySymbol);
       const target = resolveTarget(opts);
       const bucket = requireResource(target, "inputBucket");
@@ -92,6 +100,7 @@ export function registerSubmit(program: Command): void {
       const color = colorEnabled();
       const clients = clientsFor(target);
       const tracked: Tracked[] = [];
+      let notSaved = 0;
       try {
         for (const p of planned) {
           await withAws(target, `uploading ${p.file} to s3://${bucket}/${p.key}`, () =>
@@ -107,6 +116,21 @@ export function registerSubmit(program: Command): void {
           await withAws(target, `reading the jobs table ${requireResource(target, "jobsTable")}`, () =>
             waitForJobs(tracked, target, clients, config, { timeoutMs, color, json: opts.json === true }),
           );
+        if (opts.download !== undefined) {
+          const dir = opts.download;
+          const report = await withAws(target, `downloading the alignments into ${dir}`, () =>
+            downloadOutputs(tracked, {
+              s3: clients.s3(),
+              dir,
+              policy: retryPolicyFor(config, target.kind),
+              resultExpiryDays: config.resultExpiryDays,
+              print: !opts.json,
+            }),
+          );
+          for (const t of tracked)
+            if (t.requestId && report.saved.has(t.requestId)) t.saved = report.saved.get(t.requestId)!;
+          notSaved = report.failed.length;
+        }
       } finally {
         clients.destroy();
         // Also when a later upload or the wait failed: each file uploaded has started a job, and
@@ -128,6 +152,11 @@ export function registerSubmit(program: Command): void {
           EXIT.failure,
         );
       }
+      if (notSaved)
+        throw new CliError(
+          `${notSaved} alignment${notSaved === 1 ? " was" : "s were"} not saved into ${opts.download}`,
+          EXIT.failure,
+        );
     });
 }
 
@@ -333,6 +362,7 @@ function summary(t: Tracked, target: Target): Record<string, unknown> {
     out["record"] = t.record;
     if (t.record.outputBucket && t.record.outputKey)
       out["output"] = `s3://${t.record.outputBucket}/${t.record.outputKey}`;
+    if (t.saved) out["saved"] = t.saved;
   } else if (!t.done) out["status"] = "UNKNOWN";
   if (!t.record && target.resources.outputBucket)
     out["expectedOutput"] = `s3://${target.resources.outputBucket.name}/${outputKeyFor(t.key)}`;

@@ -404,7 +404,7 @@ describe("aligner stats, target and watch", () => {
   });
 
   it("has --help on every subcommand", async () => {
-    const names = ["submit", "watch", "history", "logs", "stats", "reconcile", "target"];
+    const names = ["submit", "watch", "fetch", "history", "logs", "stats", "reconcile", "target"];
     const results = await Promise.all(names.map((n) => aligner([n, "--help"])));
     results.forEach((r, i) => {
       expect(r.code).toBe(0);
