@@ -109,6 +109,22 @@ export function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv = proce
   return awsTarget(awsSources(flags, env, cwd));
 }
 
+/**
+ * Where the local cloud of `cwd` is now, asked again each call: the endpoints file's cloud if its
+ * process runs, else undefined. What `aligner watch --local` follows a restarted cloud with.
+ */
+export function locateLocalCloud(cwd = process.cwd()): () => Target | undefined {
+  return () => {
+    try {
+      const { shown, content } = readLocalEndpointsFile(cwd);
+      return processAlive(content.pid) ? targetFromLocalEndpoints(content, shown) : undefined;
+    } catch {
+      // No file, or one being rewritten this instant: not there yet; asked again on the next failure.
+      return undefined;
+    }
+  };
+}
+
 /** What an AWS target is resolved from: the configuration, the environment and the outputs files. */
 function awsSources(flags: TargetFlags, env: NodeJS.ProcessEnv, cwd: string): AwsTargetSources {
   // The SDK's credential chain reads the profile from the environment.

@@ -19,9 +19,16 @@ import { JobList } from "./job-list.ts";
 /** Longer than any invocation (Lambda's limit is 15 minutes) plus the log pipeline's delays. */
 const ABANDONED_MS = 20 * 60_000;
 
+/** What one read brought; `notice`: something the user should hear of once (a reconnection). */
+export interface LiveRead {
+  rows: JobRow[];
+  itemsRead: number;
+  notice?: string;
+}
+
 export interface LiveSource {
-  load(sinceMs: number, maxJobs: number): Promise<{ rows: JobRow[]; itemsRead: number }>;
-  changes(): Promise<{ rows: JobRow[]; itemsRead: number }>;
+  load(sinceMs: number, maxJobs: number): Promise<LiveRead>;
+  changes(): Promise<LiveRead>;
   reread(requestIds: string[]): Promise<JobRow[]>;
   /** One sentence for a failed read. */
   describeError(err: unknown): string;
@@ -37,6 +44,8 @@ export interface LiveStatus {
   /** When the next attempt is due (ms), while retrying. */
   retryAtMs?: number;
   attempt: number;
+  /** The latest notice a read brought, and when (kept until the next one). */
+  notice?: { text: string; atMs: number };
 }
 
 export interface LiveSnapshot {
@@ -66,6 +75,7 @@ export class LiveJobs {
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private loaded = false;
+  private notice: LiveStatus["notice"];
 
   constructor(
     private readonly source: LiveSource,
@@ -89,6 +99,11 @@ export class LiveJobs {
 
   start(): void {
     this.loop ??= this.run();
+  }
+
+  /** While retrying: try again now instead of at the end of the backoff (the endpoints changed). */
+  retryNow(): void {
+    if (this.snap.status.phase === "retrying") this.wake?.();
   }
 
   /** Runs one load-or-refresh now (tests, and the plain printer's single pass). */
@@ -150,7 +165,7 @@ export class LiveJobs {
   }
 
   private async step(): Promise<void> {
-    let read: { rows: JobRow[]; itemsRead: number };
+    let read: LiveRead;
     if (!this.loaded) {
       read = await this.source.load(this.opts.sinceMs, this.opts.maxJobs);
       this.loaded = true;
@@ -159,12 +174,13 @@ export class LiveJobs {
     }
     // Landed after stop(): the view is gone, and its status must stay "stopped".
     if (this.stopped) return;
+    // Kept at once: a failing re-read below must not lose it.
+    if (read.notice !== undefined) this.notice = { text: read.notice, atMs: this.now() };
     // Told before the re-read: these rows are in the list and behind the feed's cursor, so if the
     // re-read fails they would never be told (aligner watch --follow would skip them).
     this.tell(this.list.upsert(read.rows));
     this.tell(this.list.upsert(await this.rereadStale()));
-    const status: LiveStatus = { phase: "live", lastRefreshMs: this.now(), lastItemsRead: read.itemsRead, attempt: 0 };
-    this.setStatus(status);
+    this.setStatus({ phase: "live", lastRefreshMs: this.now(), lastItemsRead: read.itemsRead, attempt: 0 });
   }
 
   private async rereadStale(): Promise<JobRow[]> {
@@ -200,6 +216,7 @@ export class LiveJobs {
   }
 
   private setStatus(status: LiveStatus): void {
+    if (this.notice) status = { ...status, notice: this.notice };
     this.snap = { version: this.list.version, status };
     for (const l of this.listeners) l();
   }

@@ -18,14 +18,11 @@ import type { JobRecord } from "../core/jobs-table.ts";
 import { resolveConfig } from "../core/config.ts";
 import { describeTarget, requireResource, type Target } from "../core/target.ts";
 import { formatSpan } from "../core/time-spec.ts";
-import { clientsFor } from "../aws/target-clients.ts";
-import { JobsReader } from "../aws/dynamo/jobs-reader.ts";
-import { ActivityFeed } from "../aws/dynamo/activity-feed.ts";
-import { serverClock } from "../aws/dynamo/server-clock.ts";
 import { describeAwsError } from "../aws/errors.ts";
 import { findRequestLogs } from "../aws/logs/request-logs.ts";
 import { colorEnabled } from "./terminal-text.ts";
-import { LiveJobs, type LiveSource } from "./live-jobs.ts";
+import { LiveJobs } from "./live-jobs.ts";
+import { WatchConnection } from "./watch-connection.ts";
 import { App } from "./App.tsx";
 import { changeLine, jobsTable, jsonLine } from "./plain.ts";
 
@@ -49,11 +46,18 @@ export interface WatchOptions {
   env?: NodeJS.ProcessEnv;
   /** Stops the view (and resolves runWatch). */
   signal?: AbortSignal;
+  /**
+   * Where the target is now, asked when reads fail (`aligner watch --local` re-reads
+   * .aligner/local.json): a local cloud that restarted on new ports is followed (tui/watch-connection.ts).
+   */
+  locate?: () => Target | undefined;
 }
 
 const HOUR_MS = 3_600_000;
 /** RUNNING jobs unchanged this long are re-read by id (tui/live-jobs.ts). */
 const STALE_MS = 60_000;
+/** How often a failing view looks for its target again (opts.locate). */
+const LOOK_AGAIN_MS = 1000;
 
 export async function runWatch(opts: WatchOptions): Promise<void> {
   const env = opts.env ?? process.env;
@@ -62,30 +66,34 @@ export async function runWatch(opts: WatchOptions): Promise<void> {
   const settings = resolveConfig({ env }).watch;
   const table = requireResource(opts.target, "jobsTable");
   const sinceMs = opts.sinceMs ?? HOUR_MS;
-  const clients = clientsFor(opts.target);
-  const dynamo = clients.dynamo();
-  const clock = serverClock(dynamo);
-  const reader = new JobsReader(dynamo, table);
-  const feed = new ActivityFeed(reader, { settleMs: opts.settleMs ?? settings.settleMs, clock });
-  const endpoint = opts.target.local?.endpoints.dynamodb;
-  const describeError = (err: unknown) =>
-    describeAwsError(err, { doing: `reading the jobs table ${table}`, ...(endpoint ? { endpoint } : {}) });
-  const logsEndpoint = opts.target.local?.endpoints.logs;
-  const describeLogsError = (err: unknown) =>
-    describeAwsError(err, { doing: "reading the log lines", ...(logsEndpoint ? { endpoint: logsEndpoint } : {}) });
-  const source: LiveSource = {
-    load: (since, max) => feed.load(since, max),
-    changes: () => feed.changes(),
-    reread: (ids) => reader.getJobs(ids),
-    describeError,
+  const conn = new WatchConnection(opts.target, {
+    settleMs: opts.settleMs ?? settings.settleMs,
+    ...(opts.locate ? { locate: opts.locate } : {}),
+  });
+  // Endpoints as they are when the error is told: they change when the cloud moves.
+  const describeError = (err: unknown) => {
+    const endpoint = conn.target.local?.endpoints.dynamodb;
+    return describeAwsError(err, { doing: `reading the jobs table ${table}`, ...(endpoint ? { endpoint } : {}) });
   };
-  const live = new LiveJobs(source, {
-    sinceMs: clock.now() - sinceMs,
+  const describeLogsError = (err: unknown) => {
+    const endpoint = conn.target.local?.endpoints.logs;
+    return describeAwsError(err, { doing: "reading the log lines", ...(endpoint ? { endpoint } : {}) });
+  };
+  const live = new LiveJobs(conn.source(describeError), {
+    sinceMs: conn.now() - sinceMs,
     maxJobs: opts.maxJobs ?? settings.maxJobs,
     refreshMs: opts.refreshMs ?? settings.refreshMs,
     staleMs: STALE_MS,
-    now: () => clock.now(),
+    now: () => conn.now(),
   });
+  // While reads fail, look for the target every second: a restarted cloud is read at once, not
+  // at the end of a backoff that may have grown to half a minute.
+  const looking = opts.locate
+    ? setInterval(() => {
+        if (live.snapshot().status.phase === "retrying" && conn.follow()) live.retryNow();
+      }, LOOK_AGAIN_MS)
+    : undefined;
+  looking?.unref();
   const color = colorEnabled(stdout, env);
   const interactive = opts.interactive ?? (stdout.isTTY === true && (opts.stdin ?? process.stdin).isTTY === true);
   try {
@@ -94,21 +102,22 @@ export async function runWatch(opts: WatchOptions): Promise<void> {
         color,
         describeError,
         describeLogsError,
-        loadLogs: logLoader(opts.target, clients),
+        loadLogs: logLoader(conn),
       });
     else if (opts.follow) await followChanges(opts, live, { color, stdout, stderr });
     else await printOnce(live, { color, json: opts.json === true, stdout, describeError });
   } finally {
+    clearInterval(looking);
     await live.stop();
-    clients.destroy();
+    conn.destroy();
   }
 }
 
-function logLoader(target: Target, clients: ReturnType<typeof clientsFor>) {
+function logLoader(conn: WatchConnection) {
   return async (record: JobRecord) => {
-    const logGroup = record.logGroup ?? requireResource(target, "alignerLogGroup");
+    const logGroup = record.logGroup ?? requireResource(conn.target, "alignerLogGroup");
     const now = Date.now();
-    return findRequestLogs(clients.logs(), {
+    return findRequestLogs(conn.clients.logs(), {
       logGroup,
       requestId: record.requestId,
       record,
@@ -180,6 +189,7 @@ async function followChanges(
   deps: { color: boolean; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
 ): Promise<void> {
   let lastError: string | undefined;
+  let lastNoticeMs: number | undefined;
   live.onChange((rows) => {
     const now = Date.now();
     // Oldest first, as a log reads.
@@ -192,8 +202,12 @@ async function followChanges(
   });
   const unsubscribe = live.subscribe(() => {
     const s = live.snapshot().status;
+    const notice = s.notice && s.notice.atMs !== lastNoticeMs ? s.notice : undefined;
+    if (notice) lastNoticeMs = notice.atMs;
     if (s.phase === "retrying" && s.error !== lastError) deps.stderr.write(`aligner: ${s.error}; retrying\n`);
-    if (s.phase === "live" && lastError !== undefined) deps.stderr.write("aligner: reading again\n");
+    // One line for a recovery: the notice says how (a restarted cloud), or just that it reads again.
+    if (notice) deps.stderr.write(`aligner: ${notice.text}\n`);
+    else if (s.phase === "live" && lastError !== undefined) deps.stderr.write("aligner: reading again\n");
     lastError = s.phase === "retrying" ? s.error : undefined;
   });
   live.start();

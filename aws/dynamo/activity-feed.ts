@@ -19,6 +19,11 @@ export interface ActivityFeedOptions {
   settleMs: number;
   clock: Clock;
   shards?: number;
+  /**
+   * Carry on from another feed's `cursor` (the same table reached again, e.g. a local cloud that
+   * restarted on new ports): `changes()` reads what was written since, with no `load()` first.
+   */
+  resumeFrom?: number;
 }
 
 export interface FeedRead {
@@ -39,7 +44,9 @@ export class ActivityFeed {
   constructor(
     private readonly reader: JobsReader,
     private readonly opts: ActivityFeedOptions,
-  ) {}
+  ) {
+    this.coveredUpTo = opts.resumeFrom;
+  }
 
   get cursor(): number | undefined {
     return this.coveredUpTo;

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { parseSpan } from "../../core/time-spec.ts";
 import { runWatch, WatchReadError } from "../../tui/run-watch.tsx";
 import { CliError, EXIT, UsageError } from "../errors.ts";
-import { addTargetOptions, resolveTarget, type TargetFlags } from "../target.ts";
+import { addTargetOptions, locateLocalCloud, resolveTarget, type TargetFlags } from "../target.ts";
 
 interface WatchCommandOptions extends TargetFlags {
   since: string;
@@ -42,6 +42,8 @@ export function registerWatch(program: Command): void {
           follow: opts.follow === true,
           json: opts.json === true,
           signal: stop.signal,
+          // A local cloud restarted on new ports is found again through its endpoints file.
+          ...(opts.local ? { locate: locateLocalCloud() } : {}),
         });
       } catch (err) {
         if (err instanceof WatchReadError) throw new CliError(err.message, EXIT.failure);

@@ -3,7 +3,7 @@
  * records written since the previous one (a Query per activity shard, never a Scan); late
  * writes of RUNNING jobs are caught by the re-read; the server's clock, not ours, bounds reads.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { INDEX_SHARDS } from "../../core/jobs-table.ts";
@@ -313,5 +313,47 @@ describe("stopping", () => {
       expect(live.snapshot().status.phase, outcome).toBe("stopped");
       expect(timers(), `a refresh or backoff timer after the read ${outcome}`).toBe(before);
     }
+  });
+
+  it("keeps a read's notice in the status, and retries at once on retryNow instead of after the backoff", async () => {
+    let fail = true;
+    let now = 1_000;
+    let reads = 0;
+    const live = new LiveJobs(
+      {
+        load: async () => {
+          reads++;
+          if (fail) throw new Error("connect ECONNREFUSED");
+          return { rows: [], itemsRead: 0, notice: "the local cloud restarted" };
+        },
+        changes: async () => ({ rows: [], itemsRead: 0 }),
+        reread: async () => [],
+        describeError: String,
+      },
+      {
+        sinceMs: 0,
+        maxJobs: 10,
+        refreshMs: 60_000,
+        staleMs: 60_000,
+        maxBackoffMs: 60_000,
+        random: () => 1,
+        now: () => now,
+      },
+    );
+    live.start();
+    await vi.waitFor(() => expect(live.snapshot().status.phase).toBe("retrying"));
+    // The backoff is a second at least; retryNow does not wait for it.
+    fail = false;
+    now = 2_000;
+    live.retryNow();
+    await vi.waitFor(() => expect(live.snapshot().status.phase).toBe("live"), { timeout: 500 });
+    expect(reads).toBe(2);
+    expect(live.snapshot().status.notice).toEqual({ text: "the local cloud restarted", atMs: 2_000 });
+    // Not while live: retryNow only cuts a backoff short.
+    live.retryNow();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(reads).toBe(2);
+    await live.stop(100);
+    expect(live.snapshot().status.notice?.text).toBe("the local cloud restarted");
   });
 });

@@ -16,6 +16,14 @@ export interface StatusLineProps {
 
 const clock = (ms: number) => new Date(ms).toTimeString().slice(0, 8);
 
+/** A notice (a reconnection) is shown for this long after it came. */
+const NOTICE_MS = 60_000;
+
+function recentNotice(status: LiveStatus, nowMs: number): string {
+  const n = status.notice;
+  return n && nowMs - n.atMs < NOTICE_MS ? ` · ${n.text} at ${clock(n.atMs)}` : "";
+}
+
 export function StatusLine({ status, view, shown, total, offset, visible, color, nowMs }: StatusLineProps) {
   let state: string;
   let warn = false;
@@ -25,7 +33,7 @@ export function StatusLine({ status, view, shown, total, offset, visible, color,
     state = `${status.error ?? "read failed"} — retrying in ${secs} s (attempt ${status.attempt})`;
   } else if (status.phase === "loading") state = "loading…";
   else
-    state = `live · refreshed ${status.lastRefreshMs ? clock(status.lastRefreshMs) : "-"} · last refresh read ${status.lastItemsRead} item${status.lastItemsRead === 1 ? "" : "s"}`;
+    state = `live${recentNotice(status, nowMs)} · refreshed ${status.lastRefreshMs ? clock(status.lastRefreshMs) : "-"} · last refresh read ${status.lastItemsRead} item${status.lastItemsRead === 1 ? "" : "s"}`;
   const range =
     shown === 0
       ? "0"
