@@ -6,6 +6,7 @@
  * Precedence: environment variable > cdktf context (`cdktf.json` "context" or
  * `CDKTF_CONTEXT_JSON`) > default.
  */
+import { validateMafftArgs } from "./mafft-args.ts";
 
 export type LogFormat = "Text" | "JSON";
 
@@ -56,6 +57,17 @@ export interface AlignerConfig {
   /** Allow `terraform destroy` to delete non-empty buckets. */
   forceDestroy: boolean;
   tableDeletionProtection: boolean;
+  /** ARN of a customer managed KMS key for the jobs table ("" = DynamoDB's AWS owned key). */
+  tableKmsKeyArn: string;
+  /** Where Terraform keeps the stack's state. */
+  state: {
+    /** S3 bucket of a shared state ("" = the local backend, a file in cdktf.out). */
+    bucket: string;
+    /** Object key of the state in that bucket ("" = `<prefix>/terraform.tfstate`). */
+    key: string;
+    /** DynamoDB table for state locks ("" = S3's own lock file, Terraform 1.10 or later). */
+    lockTable: string;
+  };
   local: {
     /** A warm local execution environment is stopped after this long without work. */
     idleTimeoutSeconds: number;
@@ -150,6 +162,24 @@ const argList: Parser<string[]> = (raw, key) => {
   if (Array.isArray(raw) && raw.every((a) => typeof a === "string")) return raw as string[];
   if (typeof raw === "string") return raw.trim() === "" ? [] : raw.trim().split(/\s+/);
   throw new ConfigError(`${key} must be a list of arguments, got ${JSON.stringify(raw)}`);
+};
+
+/** Default MAFFT arguments: refused here, at synth and at start, rather than failing every job later. */
+const mafftArgList: Parser<string[]> = (raw, key) => {
+  const args = argList(raw, key);
+  const checked = validateMafftArgs(args);
+  if (!checked.ok) throw new ConfigError(`${key} must be MAFFT arguments the aligner allows: ${checked.reason}`);
+  return checked.args;
+};
+
+/** A symmetric KMS key by its key ARN (IAM grants name the key, so an alias or a bare id will not do). */
+const kmsKeyArn: Parser<string> = (raw, key) => {
+  const s = anyString(raw, key);
+  if (s !== "" && !/^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[A-Za-z0-9-]+$/.test(s))
+    throw new ConfigError(
+      `${key} must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), or empty for DynamoDB's AWS owned key, got ${JSON.stringify(raw)}`,
+    );
+  return s;
 };
 
 const anyString: Parser<string> = (raw, key) => {
@@ -293,7 +323,7 @@ export const KNOBS = [
     env: "ALIGNER_MAFFT_ARGS",
     default: ["--auto"],
     description: "MAFFT arguments when a job gives none",
-    parse: argList,
+    parse: mafftArgList,
   }),
   knob({
     key: "mafft.killMarginMs",
@@ -343,6 +373,34 @@ export const KNOBS = [
     default: true,
     description: "DynamoDB deletion protection on the jobs table",
     parse: bool,
+  }),
+  knob({
+    key: "tableKmsKeyArn",
+    env: "ALIGNER_TABLE_KMS_KEY_ARN",
+    default: "",
+    description: "customer managed KMS key of the jobs table (unset = DynamoDB's AWS owned key)",
+    parse: kmsKeyArn,
+  }),
+  knob({
+    key: "state.bucket",
+    env: "ALIGNER_STATE_BUCKET",
+    default: "",
+    description: "S3 bucket for a shared Terraform state (unset = local state file)",
+    parse: anyString,
+  }),
+  knob({
+    key: "state.key",
+    env: "ALIGNER_STATE_KEY",
+    default: "",
+    description: "key of the state in that bucket (unset = <prefix>/terraform.tfstate)",
+    parse: anyString,
+  }),
+  knob({
+    key: "state.lockTable",
+    env: "ALIGNER_STATE_LOCK_TABLE",
+    default: "",
+    description: "DynamoDB table for state locks (unset = S3 lock file, Terraform >= 1.10)",
+    parse: anyString,
   }),
   knob({
     key: "local.idleTimeoutSeconds",

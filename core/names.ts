@@ -63,6 +63,11 @@ export function resourceNames(config: Pick<AlignerConfig, "prefix">): ResourceNa
   };
 }
 
+/** Object key of the Terraform state in the shared state bucket (when `state.bucket` is set). */
+export function stateKey(config: Pick<AlignerConfig, "prefix" | "state">): string {
+  return config.state.key === "" ? `${config.prefix}/terraform.tfstate` : config.state.key;
+}
+
 /**
  * Terraform output names of the stack. The CLI reads these from `cdktf output --outputs-file`
  * (or `cdktf deploy --outputs-file`) to find the deployed resources.

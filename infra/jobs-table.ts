@@ -2,18 +2,27 @@
 import { Construct } from "constructs";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table/index.js";
 import { indexProjection, JOBS_TABLE, keyAttributes } from "../core/jobs-table.ts";
-import type { FunctionRole } from "./function-role.ts";
+import type { FunctionRole, PolicyStatement } from "./function-role.ts";
 
 export interface JobsTableProps {
   tableName: string;
   deletionProtection: boolean;
+  /**
+   * A customer managed KMS key (its ARN) to encrypt the table with. DynamoDB encrypts every table
+   * at rest; without a key it uses its AWS owned key, at no cost and with nothing to manage.
+   * @default undefined (the AWS owned key)
+   */
+  kmsKeyArn?: string;
 }
 
 export class JobsTable extends Construct {
   readonly table: DynamodbTable;
 
+  private readonly kmsKeyArn: string | undefined;
+
   constructor(scope: Construct, id: string, props: JobsTableProps) {
     super(scope, id);
+    this.kmsKeyArn = props.kmsKeyArn;
     this.table = new DynamodbTable(this, "table", {
       name: props.tableName,
       billingMode: "PAY_PER_REQUEST",
@@ -30,7 +39,9 @@ export class JobsTable extends Construct {
       })),
       ttl: { attributeName: JOBS_TABLE.ttlAttribute, enabled: true },
       pointInTimeRecovery: { enabled: true },
-      serverSideEncryption: { enabled: true },
+      // enabled=false is not "unencrypted": it selects the AWS owned key (the API's "DEFAULT" type).
+      serverSideEncryption:
+        props.kmsKeyArn === undefined ? { enabled: false } : { enabled: true, kmsKeyArn: props.kmsKeyArn },
       deletionProtectionEnabled: props.deletionProtection,
     });
   }
@@ -47,6 +58,34 @@ export class JobsTable extends Construct {
         actions: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
         resources: [this.table.arn],
       },
+      ...this.keyUseThroughDynamoDb(),
     ]);
+  }
+
+  /**
+   * With a customer managed key, whoever reads or writes items must also be allowed to use the key,
+   * and only through DynamoDB (the actions of the key policy DynamoDB documents, spelled out).
+   */
+  private keyUseThroughDynamoDb(): PolicyStatement[] {
+    if (this.kmsKeyArn === undefined) return [];
+    // A key ARN names its region, which must be the table's (core/stack-checks.ts).
+    const region = this.kmsKeyArn.split(":")[3];
+    return [
+      {
+        sid: "UseTableKeyThroughDynamoDB",
+        effect: "Allow",
+        actions: [
+          "kms:Decrypt",
+          "kms:DescribeKey",
+          "kms:Encrypt",
+          "kms:GenerateDataKey",
+          "kms:ReEncryptFrom",
+          "kms:ReEncryptTo",
+          "kms:CreateGrant",
+        ],
+        resources: [this.kmsKeyArn],
+        condition: [{ test: "StringEquals", variable: "kms:ViaService", values: [`dynamodb.${region}.amazonaws.com`] }],
+      },
+    ];
   }
 }

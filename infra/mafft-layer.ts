@@ -39,6 +39,9 @@ export class MafftLayer extends Construct {
       compatibleRuntimes: [LAMBDA_RUNTIME],
       compatibleArchitectures: [LAMBDA_ARCHITECTURE],
       description: "MAFFT with the tools its driver script needs (built by layers/mafft)",
+      // A new zip replaces the version: create the new one, point the function at it, and only
+      // then delete the old one, so the function never names a deleted version.
+      lifecycle: { createBeforeDestroy: true },
     });
   }
 }

@@ -9,7 +9,6 @@ export interface Violation {
     | "bucket-encryption"
     | "bucket-tls-only"
     | "table-pitr"
-    | "table-encryption"
     | "log-retention"
     | "iam-wildcard-action"
     | "iam-wildcard-resource"
@@ -137,12 +136,11 @@ export function checkPosture(stack: SynthesizedStack): Violation[] {
       });
   }
 
+  // No rule on table encryption: DynamoDB encrypts every table at rest, with its AWS owned key
+  // unless a KMS key is chosen (`server_side_encryption.enabled = false` means that owned key).
   for (const [id, body] of resources(stack, "aws_dynamodb_table")) {
     if (!asArray(body["point_in_time_recovery"]).some((p) => p["enabled"] === true)) {
       out.push({ rule: "table-pitr", resource: id, detail: "point-in-time recovery is off" });
-    }
-    if (!asArray(body["server_side_encryption"]).some((p) => p["enabled"] === true)) {
-      out.push({ rule: "table-encryption", resource: id, detail: "server-side encryption with a KMS key is off" });
     }
   }
 

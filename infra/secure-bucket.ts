@@ -48,9 +48,9 @@ export class SecureBucket extends Construct {
       bucket,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
     });
-    if (props.versioned) {
-      new S3BucketVersioningA(this, "versioning", { bucket, versioningConfiguration: { status: "Enabled" } });
-    }
+    const versioning = props.versioned
+      ? new S3BucketVersioningA(this, "versioning", { bucket, versioningConfiguration: { status: "Enabled" } })
+      : undefined;
 
     const rules: S3BucketLifecycleConfigurationRule[] = [
       {
@@ -76,7 +76,12 @@ export class SecureBucket extends Construct {
         noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentExpireAfterDays }],
       });
     }
-    new S3BucketLifecycleConfiguration(this, "lifecycle", { bucket, rule: rules });
+    // Rules on noncurrent versions need versioning in place first (the provider's documented order).
+    new S3BucketLifecycleConfiguration(this, "lifecycle", {
+      bucket,
+      rule: rules,
+      dependsOn: versioning === undefined ? undefined : [versioning],
+    });
 
     // Deny any request over plain HTTP. A deny must cover every action, hence `s3:*` here (and
     // only in Deny statements: grants below list their actions one by one).

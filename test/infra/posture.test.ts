@@ -71,7 +71,7 @@ describe("security posture", () => {
     expect(found).toContain("bucket-tls-only");
   });
 
-  it("flags a table without point-in-time recovery or encryption", () => {
+  it("flags a table without point-in-time recovery", () => {
     const stack = synthWith(
       (s) =>
         new DynamodbTable(s, "t", {
@@ -81,7 +81,7 @@ describe("security posture", () => {
           billingMode: "PAY_PER_REQUEST",
         }),
     );
-    expect(rules(checkPosture(stack))).toEqual(["table-encryption", "table-pitr"]);
+    expect(rules(checkPosture(stack))).toEqual(["table-pitr"]);
   });
 
   it("flags a log group kept forever", () => {

@@ -58,7 +58,7 @@ describe("buckets", () => {
 });
 
 describe("jobs table", () => {
-  it("is on-demand, keyed and indexed from core/jobs-table.ts, with TTL, PITR, SSE and deletion protection", () => {
+  it("is on-demand, keyed and indexed from core/jobs-table.ts, with TTL, PITR, the AWS owned key and deletion protection", () => {
     const [, table] = only(stack, "aws_dynamodb_table");
     expect(table["name"]).toBe("lambda-aligner-jobs");
     expect(table["billing_mode"]).toBe("PAY_PER_REQUEST");
@@ -77,7 +77,7 @@ describe("jobs table", () => {
     }
     expect(table["ttl"]).toEqual({ attribute_name: JOBS_TABLE.ttlAttribute, enabled: true });
     expect(table["point_in_time_recovery"]).toEqual({ enabled: true });
-    expect(table["server_side_encryption"]).toEqual({ enabled: true });
+    expect(table["server_side_encryption"]).toEqual({ enabled: false });
     expect(table["deletion_protection_enabled"]).toBe(true);
     const [, unprotected] = only(synthStack({ ALIGNER_TABLE_DELETION_PROTECTION: "false" }), "aws_dynamodb_table");
     expect(unprotected["deletion_protection_enabled"]).toBe(false);
