@@ -42,6 +42,10 @@ export type FastaResult = { ok: true; summary: FastaSummary } | { ok: false; rea
 /** Longest header line accepted (MAFFT itself keeps only the first ~250 characters of a name). */
 export const MAX_HEADER_BYTES = 10_000;
 
+/** Bytes that show the encoding (byte-order marks, UTF-16/32 zeros). */
+const PREFIX_BYTES = 4;
+const EMPTY = new Uint8Array(0);
+
 const NL = 0x0a;
 const CR = 0x0d;
 const GT = 0x3e;
@@ -93,7 +97,8 @@ export class FastaScanner {
 
   private problem: string | undefined;
   private bytes = 0;
-  private prefix: number[] = [];
+  /** The first bytes, while fewer than PREFIX_BYTES have come. */
+  private held = EMPTY;
   private line = 1;
   private column = 0;
   private atLineStart = true;
@@ -124,7 +129,27 @@ export class FastaScanner {
 
   push(chunk: Uint8Array): void {
     if (this.problem !== undefined) return;
-    if (this.bytes < 4) this.checkPrefix(chunk);
+    // The encoding shows in the first four bytes: they are read together however the upload is
+    // cut, so that UTF-16/32 read a byte at a time is still named as such, not as "binary".
+    if (this.bytes === 0) {
+      const held = this.held;
+      if (held.length > 0) {
+        const joined = new Uint8Array(held.length + chunk.length);
+        joined.set(held);
+        joined.set(chunk, held.length);
+        chunk = joined;
+      }
+      if (chunk.length < PREFIX_BYTES) {
+        this.held = chunk.slice();
+        return;
+      }
+      this.held = EMPTY;
+    }
+    this.scan(chunk);
+  }
+
+  private scan(chunk: Uint8Array): void {
+    if (this.bytes === 0) this.checkPrefix(chunk.subarray(0, PREFIX_BYTES));
     this.bytes += chunk.length;
     const table = this.table;
     for (let i = 0; i < chunk.length; i++) {
@@ -177,6 +202,8 @@ export class FastaScanner {
   }
 
   finish(): FastaResult {
+    if (this.held.length > 0) this.scan(this.held);
+    this.held = EMPTY;
     if (this.problem === undefined) {
       if (this.mode === "header") this.endHeader();
       if (this.mode === "preamble" && this.preambleSample.length > 0) this.notFasta();
@@ -213,14 +240,13 @@ export class FastaScanner {
     this.problem ??= reason;
   }
 
-  /** UTF-16/32 and byte-order marks show in the first bytes. */
-  private checkPrefix(chunk: Uint8Array): void {
-    for (let i = 0; i < chunk.length && this.prefix.length < 4; i++) this.prefix.push(chunk[i]!);
-    const [a, b, c] = this.prefix;
+  /** UTF-16/32 and byte-order marks show in the first bytes (all of them, or the whole file if shorter). */
+  private checkPrefix(prefix: Uint8Array): void {
+    const [a, b, c] = prefix;
     if (
       (a === 0xff && b === 0xfe) ||
       (a === 0xfe && b === 0xff) ||
-      (this.prefix.length >= 2 && (a === 0 || b === 0) && this.prefix.some((x) => x !== 0))
+      (prefix.length >= 2 && (a === 0 || b === 0) && prefix.some((x) => x !== 0))
     ) {
       this.fail("is UTF-16 (or UTF-32) text; save it as UTF-8 plain text and upload it again");
     } else if (a === 0xef && b === 0xbb && c === 0xbf) {
