@@ -28,7 +28,17 @@ import {
 import { formatBytes } from "../../core/format-bytes.ts";
 import { JobFailure } from "./failures.ts";
 import { runMafft, type LocatedMafft } from "./mafft-runner.ts";
-import { getObject, InputRejected, isNoSuchKey, putFile, saveBody, scanFile } from "./s3-io.ts";
+import {
+  getObject,
+  InputRejected,
+  isAccessDenied,
+  isNoSuchKey,
+  isNoSuchVersion,
+  keyListed,
+  putFile,
+  saveBody,
+  scanFile,
+} from "./s3-io.ts";
 
 export interface JobSettings {
   inputBucket: string;
@@ -76,6 +86,21 @@ export function scratchNeeded(inputBytes: number): number {
   return Math.ceil(inputBytes * 4) + 16 * 1024 * 1024;
 }
 
+/**
+ * The sentence for an input that is gone when the aligner reads it, or undefined when `e` is
+ * another trouble (which stays a fault, retried). With an input prefix, the role may list only
+ * that prefix (`s3:prefix` on ListBucket), and S3 then answers a missing key with AccessDenied:
+ * a listing of the key tells the two apart. A listing that fails leaves the denial a fault.
+ */
+async function whyInputIsGone(s3: S3Client, job: JobInput, e: unknown): Promise<string | undefined> {
+  const deleted = `${job.key} no longer exists in ${job.bucket} (it was deleted before the aligner could read it); upload it again.`;
+  if (isNoSuchVersion(e))
+    return `${job.key} no longer exists in ${job.bucket}: version ${job.versionId ?? "?"} was deleted before the aligner could read it; upload it again.`;
+  if (isNoSuchKey(e)) return deleted;
+  if (isAccessDenied(e) && !(await keyListed(s3, job.bucket, job.key).catch(() => true))) return deleted;
+  return undefined;
+}
+
 export function logJobEvent(logger: Logger, event: JobEvent): void {
   const fields = jobEventFields(event);
   if (event.jobEvent === "failed") logger.error(jobEventMessage(event), fields);
@@ -113,11 +138,8 @@ export async function runJob(job: JobInput, ctx: JobContext): Promise<void> {
     try {
       object = await getObject(ctx.s3, job.bucket, key, job.versionId);
     } catch (e) {
-      if (isNoSuchKey(e))
-        throw new JobFailure(
-          "NoSuchKey",
-          `${key} no longer exists in ${job.bucket} (it was deleted before the aligner could read it); upload it again.`,
-        );
+      const gone = await whyInputIsGone(ctx.s3, job, e);
+      if (gone !== undefined) throw new JobFailure("NoSuchKey", gone);
       throw e;
     }
     const size = object.ContentLength;

@@ -6,7 +6,7 @@
 import { createReadStream, createWriteStream } from "node:fs";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, type GetObjectCommandOutput, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { FastaScanner } from "../../core/fasta.ts";
 
@@ -18,6 +18,28 @@ export function isNoSuchKey(e: unknown): boolean {
     err?.Code === "NoSuchKey" ||
     (err?.name === "NotFound" && err.$metadata?.httpStatusCode === 404)
   );
+}
+
+/** S3 says the version a request named is gone (deleted, or expired by a lifecycle rule). */
+export function isNoSuchVersion(e: unknown): boolean {
+  const err = e as { name?: unknown; Code?: unknown } | null;
+  return err?.name === "NoSuchVersion" || err?.Code === "NoSuchVersion";
+}
+
+/** S3 refused the request for lack of permission. */
+export function isAccessDenied(e: unknown): boolean {
+  const err = e as { name?: unknown; Code?: unknown } | null;
+  return err?.name === "AccessDenied" || err?.Code === "AccessDenied";
+}
+
+/**
+ * Is `key` in the bucket? A listing of the key as prefix, one entry long: the key itself sorts
+ * before every longer key it starts. The role may list every prefix under its input prefix, so
+ * this works where a GetObject of a missing key is answered AccessDenied instead of NoSuchKey.
+ */
+export async function keyListed(s3: S3Client, bucket: string, key: string): Promise<boolean> {
+  const res = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }));
+  return (res.Contents ?? []).some((o) => o.Key === key);
 }
 
 export async function getObject(
