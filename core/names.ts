@@ -30,6 +30,12 @@ export const FUNCTION_SOURCES: Record<FunctionId, FunctionSource> = {
 export const LAMBDA_RUNTIME = "nodejs24.x";
 export const LAMBDA_ARCHITECTURE = "x86_64";
 
+/**
+ * How long a failure queue keeps an event a function gave up on: 14 days, SQS's longest. The stack
+ * and the local cloud's SQS endpoint both read it.
+ */
+export const FAILURE_QUEUE_RETENTION_SECONDS = 14 * 24 * 3600;
+
 export interface ResourceNames {
   stack: string;
   inputBucket: string;

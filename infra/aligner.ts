@@ -47,7 +47,7 @@ export class Aligner extends Construct {
     const invokeFromS3 = new LambdaPermission(this, "s3-invoke", {
       statementId: "AllowInputBucketInvoke",
       action: "lambda:InvokeFunction",
-      functionName: this.function.fn.functionName,
+      functionName: this.function.functionName,
       principal: "s3.amazonaws.com",
       sourceArn: input.arn,
       sourceAccount: props.accountId,
@@ -58,7 +58,7 @@ export class Aligner extends Construct {
       bucket: input.bucket.id,
       lambdaFunction: [
         {
-          lambdaFunctionArn: this.function.fn.arn,
+          lambdaFunctionArn: this.function.arn,
           events: ["s3:ObjectCreated:*"],
           filterPrefix: config.input.prefix === "" ? undefined : config.input.prefix,
           filterSuffix: config.input.suffix === "" ? undefined : config.input.suffix,

@@ -2,11 +2,16 @@
 import { Construct } from "constructs";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table/index.js";
 import { indexProjection, JOBS_TABLE, keyAttributes } from "../core/jobs-table.ts";
+import type { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
 import type { FunctionRole, PolicyStatement } from "./function-role.ts";
 
 export interface JobsTableProps {
   tableName: string;
-  deletionProtection: boolean;
+  /**
+   * Refuse to delete the table (Terraform and the console alike) until this is turned off.
+   * @default true
+   */
+  deletionProtection?: boolean;
   /**
    * A customer managed KMS key (its ARN) to encrypt the table with. DynamoDB encrypts every table
    * at rest; without a key it uses its AWS owned key, at no cost and with nothing to manage.
@@ -42,16 +47,24 @@ export class JobsTable extends Construct {
       // enabled=false is not "unencrypted": it selects the AWS owned key (the API's "DEFAULT" type).
       serverSideEncryption:
         props.kmsKeyArn === undefined ? { enabled: false } : { enabled: true, kmsKeyArn: props.kmsKeyArn },
-      deletionProtectionEnabled: props.deletionProtection,
+      deletionProtectionEnabled: props.deletionProtection ?? true,
     });
+  }
+
+  get name(): string {
+    return this.table.name;
+  }
+  get arn(): string {
+    return this.table.arn;
   }
 
   /**
    * What the log processor needs: read records (single and batched), query its per-stream index
    * on the base table, and apply conditional updates. No Scan, no Put, no Delete, no index access.
+   * Returns the inline policy that grants it.
    */
-  grantStatusWrites(role: FunctionRole, grantId: string): void {
-    role.allow(grantId, [
+  grantStatusWrites(role: FunctionRole, grantId: string): IamRolePolicy {
+    return role.allow(grantId, [
       {
         sid: "RecordStatus",
         effect: "Allow",

@@ -36,14 +36,14 @@ export class LogPipeline extends Construct {
       settings: config.processor,
       logRetentionDays: config.logRetentionDays,
       accountId: props.accountId,
-      environment: processorEnvironment(config, { jobsTable: table.table.name }),
+      environment: processorEnvironment(config, { jobsTable: table.name }),
     });
     table.grantStatusWrites(this.processor.role, "record-status");
 
     const invokeFromLogs = new LambdaPermission(this, "logs-invoke", {
       statementId: "AllowAlignerLogsInvoke",
       action: "lambda:InvokeFunction",
-      functionName: this.processor.fn.functionName,
+      functionName: this.processor.functionName,
       principal: "logs.amazonaws.com",
       sourceArn: `${source.arn}:*`,
       sourceAccount: props.accountId,
@@ -54,7 +54,7 @@ export class LogPipeline extends Construct {
       name: names.subscriptionFilter,
       logGroupName: source.name,
       filterPattern: "",
-      destinationArn: this.processor.fn.arn,
+      destinationArn: this.processor.arn,
       dependsOn: [invokeFromLogs],
     });
   }

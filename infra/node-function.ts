@@ -12,9 +12,16 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue/index.js";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy/index.js";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js";
 import type { FunctionSettings } from "../core/config.ts";
-import { FUNCTION_SOURCES, LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, type FunctionId } from "../core/names.ts";
+import {
+  FAILURE_QUEUE_RETENTION_SECONDS,
+  FUNCTION_SOURCES,
+  LAMBDA_ARCHITECTURE,
+  LAMBDA_RUNTIME,
+  type FunctionId,
+} from "../core/names.ts";
 import { bundleFunction } from "./bundle.ts";
 import { FunctionRole } from "./function-role.ts";
+import { denyInsecureTransport } from "./tls-only.ts";
 
 export interface NodeFunctionProps {
   functionId: FunctionId;
@@ -24,14 +31,27 @@ export interface NodeFunctionProps {
   settings: FunctionSettings;
   logRetentionDays: number;
   environment: Record<string, string>;
+  /** The account allowed to use the function's role (the confused-deputy condition). */
   accountId: string;
+  /**
+   * Layer version ARNs, in the order Lambda extracts them into /opt.
+   * @default [] (no layers)
+   */
   layers?: string[];
+  /**
+   * Size of /tmp (MB).
+   * @default undefined (Lambda's 512 MB)
+   */
   ephemeralStorageMb?: number;
-  reservedConcurrency?: number | undefined;
+  /**
+   * Reserved concurrency; 0 stops the function.
+   * @default undefined (unreserved: the account's pool)
+   */
+  reservedConcurrency?: number;
 }
 
 export class NodeFunction extends Construct {
-  readonly fn: LambdaFunction;
+  readonly lambda: LambdaFunction;
   readonly role: FunctionRole;
   readonly logGroup: CloudwatchLogGroup;
   readonly failureQueue: SqsQueue;
@@ -59,7 +79,7 @@ export class NodeFunction extends Construct {
     const code = new TerraformAsset(this, "code", { path: bundle.dir, type: AssetType.ARCHIVE });
 
     const json = settings.logFormat === "JSON";
-    this.fn = new LambdaFunction(this, "function", {
+    this.lambda = new LambdaFunction(this, "function", {
       functionName: props.functionName,
       role: this.role.arn,
       runtime: LAMBDA_RUNTIME,
@@ -87,19 +107,10 @@ export class NodeFunction extends Construct {
     this.failureQueue = new SqsQueue(this, "failures", {
       name: props.failureQueueName,
       sqsManagedSseEnabled: true,
-      messageRetentionSeconds: 14 * 24 * 3600,
+      messageRetentionSeconds: FAILURE_QUEUE_RETENTION_SECONDS,
     });
     const queueTlsOnly = new DataAwsIamPolicyDocument(this, "failures-tls-only", {
-      statement: [
-        {
-          sid: "DenyInsecureTransport",
-          effect: "Deny",
-          actions: ["sqs:*"],
-          principals: [{ type: "*", identifiers: ["*"] }],
-          resources: [this.failureQueue.arn],
-          condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
-        },
-      ],
+      statement: [denyInsecureTransport("sqs", [this.failureQueue.arn])],
     });
     new SqsQueuePolicy(this, "failures-policy", { queueUrl: this.failureQueue.url, policy: queueTlsOnly.json });
     const sendFailures = this.role.allow("send-failures", [
@@ -108,11 +119,18 @@ export class NodeFunction extends Construct {
 
     // Lambda checks the role can reach the destination when the config is written.
     new LambdaFunctionEventInvokeConfig(this, "async", {
-      functionName: this.fn.functionName,
+      functionName: this.lambda.functionName,
       maximumRetryAttempts: settings.maxRetries,
       maximumEventAgeInSeconds: settings.maxEventAgeSeconds,
       destinationConfig: { onFailure: { destination: this.failureQueue.arn } },
       dependsOn: [sendFailures],
     });
+  }
+
+  get functionName(): string {
+    return this.lambda.functionName;
+  }
+  get arn(): string {
+    return this.lambda.arn;
   }
 }

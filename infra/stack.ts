@@ -30,13 +30,11 @@ export class AlignerStack extends TerraformStack {
       bucketPrefix: names.inputBucketPrefix,
       forceDestroy: config.forceDestroy,
       versioned: true,
-      expireAfterDays: 0,
       noncurrentExpireAfterDays: 30,
     });
     const output = new SecureBucket(this, "output", {
       bucketPrefix: names.outputBucketPrefix,
       forceDestroy: config.forceDestroy,
-      versioned: false,
       expireAfterDays: config.resultExpiryDays,
     });
     const table = new JobsTable(this, "jobs", {
@@ -57,9 +55,9 @@ export class AlignerStack extends TerraformStack {
       region: config.region,
       inputBucket: input.name,
       outputBucket: output.name,
-      jobsTable: table.table.name,
-      alignerFunction: aligner.function.fn.functionName,
-      logProcessorFunction: pipeline.processor.fn.functionName,
+      jobsTable: table.name,
+      alignerFunction: aligner.function.functionName,
+      logProcessorFunction: pipeline.processor.functionName,
       alignerLogGroup: aligner.function.logGroup.name,
       logProcessorLogGroup: pipeline.processor.logGroup.name,
       alignerFailureQueueUrl: aligner.function.failureQueue.url,

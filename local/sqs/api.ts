@@ -15,6 +15,7 @@
  * the SDK names its exception (QueueDoesNotExist, InvalidParameterValue, ReceiptHandleIsInvalid, ...).
  */
 import { createHash } from "node:crypto";
+import { FAILURE_QUEUE_RETENTION_SECONDS } from "../../core/names.ts";
 import { jsonProtocolHandler, LoopbackServer, MAX_REQUEST_BYTES } from "../http-server.ts";
 import { type FailureQueues, ReceiptHandleError, type ReceivedMessage } from "./queues.ts";
 
@@ -23,7 +24,6 @@ const CONTENT_TYPE = "application/x-amz-json-1.0";
 
 /** The stack's queues use SQS's defaults for these (infra/node-function.ts sets only retention). */
 const DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30;
-const RETENTION_SECONDS = 14 * 24 * 3600;
 const LONG_POLL_STEP_MS = 50;
 
 class ServiceError extends Error {
@@ -214,7 +214,7 @@ export class SqsApi {
       ApproximateNumberOfMessagesDelayed: "0",
       QueueArn: `arn:aws:sqs:${this.opts.region}:${this.opts.accountId}:${queue}`,
       VisibilityTimeout: String(DEFAULT_VISIBILITY_TIMEOUT_SECONDS),
-      MessageRetentionPeriod: String(RETENTION_SECONDS),
+      MessageRetentionPeriod: String(FAILURE_QUEUE_RETENTION_SECONDS),
       DelaySeconds: "0",
       ReceiveMessageWaitTimeSeconds: "0",
       MaximumMessageSize: "262144",
