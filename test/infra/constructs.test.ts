@@ -71,17 +71,13 @@ describe("SecureBucket", () => {
     expect(read).toBeInstanceOf(IamRolePolicy);
     expect((read as IamRolePolicy).node.id).toBe("read-b");
     expect((write as IamRolePolicy).node.id).toBe("write-b");
-    const doc = (grantId: string) =>
-      Object.entries(stack.data["aws_iam_policy_document"]!).find(([name]) => name.includes(grantId))?.[1];
-    expect((doc("read-b")?.["statement"] as { actions: string[] }[]).flatMap((s) => s.actions)).toEqual([
-      "s3:GetObject",
-      "s3:GetObjectVersion",
-      "s3:ListBucket",
-    ]);
-    expect((doc("write-b")?.["statement"] as { actions: string[] }[]).flatMap((s) => s.actions)).toEqual([
-      "s3:PutObject",
-      "s3:AbortMultipartUpload",
-    ]);
+    const actionsOf = (grantId: string) => {
+      const doc = Object.entries(stack.data["aws_iam_policy_document"]!).find(([name]) => name.includes(grantId));
+      if (doc === undefined) throw new Error(`no policy document for ${grantId}`);
+      return (doc[1]["statement"] as { actions: string[] }[]).flatMap((s) => s.actions);
+    };
+    expect(actionsOf("read-b")).toEqual(["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"]);
+    expect(actionsOf("write-b")).toEqual(["s3:PutObject", "s3:AbortMultipartUpload"]);
   });
 });
 
@@ -107,9 +103,9 @@ describe("one TLS-only statement for buckets and queues", () => {
     // Two buckets and two failure queues.
     expect(tlsDocs).toHaveLength(4);
     for (const [, doc] of tlsDocs) {
-      const [statement] = doc["statement"] as Record<string, unknown>[];
-      const service = (statement?.["actions"] as string[])[0]!.split(":")[0] as "s3" | "sqs";
-      const expected = denyInsecureTransport(service, statement?.["resources"] as string[]);
+      const statement = (doc["statement"] as Record<string, unknown>[])[0]!;
+      const service = (statement["actions"] as string[])[0]!.split(":")[0] as "s3" | "sqs";
+      const expected = denyInsecureTransport(service, statement["resources"] as string[]);
       expect(statement).toEqual({
         sid: expected.sid,
         effect: expected.effect,
