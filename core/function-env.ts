@@ -1,10 +1,12 @@
 /**
- * The environment variables each function receives. The stack and the local cloud both build
- * them here; the handlers read them back with `resolveConfig({ env: process.env })` (the same
- * variable names as the configuration knobs) and `readFunctionResources`.
+ * The environment variables each function receives (core/functions.ts describes each function
+ * with them). Settings travel under their own variables from core/config.ts, so the handlers read
+ * them back with `resolveConfig({ env: process.env })`; resources under RESOURCE_ENV, read with
+ * `requireEnv`.
  */
-import type { AlignerConfig } from "./config.ts";
+import { knobEnv, type AlignerConfig } from "./config.ts";
 import { MAFFT_LAYER_ROOT, MAFFT_ROOT_ENV } from "./mafft-layer.ts";
+import { FUNCTION_SOURCES } from "./names.ts";
 
 /** Variables that name resources (their values are only known after deploy). */
 export const RESOURCE_ENV = {
@@ -25,13 +27,13 @@ export function alignerEnvironment(config: AlignerConfig, resources: AlignerReso
   return {
     [RESOURCE_ENV.inputBucket]: resources.inputBucket,
     [RESOURCE_ENV.outputBucket]: resources.outputBucket,
-    ALIGNER_MAX_INPUT_BYTES: String(config.input.maxBytes),
-    ALIGNER_MAFFT_ARGS: config.mafft.defaultArgs.join(" "),
-    ALIGNER_MAFFT_KILL_MARGIN_MS: String(config.mafft.killMarginMs),
+    [knobEnv("input.maxBytes")]: String(config.input.maxBytes),
+    [knobEnv("mafft.defaultArgs")]: config.mafft.defaultArgs.join(" "),
+    [knobEnv("mafft.killMarginMs")]: String(config.mafft.killMarginMs),
     // The runner derives MAFFT_BINARIES, PATH and MAFFT_TMPDIR for MAFFT from this one root.
     [MAFFT_ROOT_ENV]: MAFFT_LAYER_ROOT,
     TMPDIR: "/tmp",
-    POWERTOOLS_SERVICE_NAME: "aligner",
+    POWERTOOLS_SERVICE_NAME: FUNCTION_SOURCES.aligner.serviceName,
     NODE_OPTIONS: "--enable-source-maps",
   };
 }
@@ -39,9 +41,9 @@ export function alignerEnvironment(config: AlignerConfig, resources: AlignerReso
 export function processorEnvironment(config: AlignerConfig, resources: ProcessorResources): Record<string, string> {
   return {
     [RESOURCE_ENV.jobsTable]: resources.jobsTable,
-    ALIGNER_PROCESSOR_WRITE_CONCURRENCY: String(config.processor.writeConcurrency),
-    ALIGNER_RECORD_TTL_DAYS: String(config.recordTtlDays),
-    POWERTOOLS_SERVICE_NAME: "log-processor",
+    [knobEnv("processor.writeConcurrency")]: String(config.processor.writeConcurrency),
+    [knobEnv("recordTtlDays")]: String(config.recordTtlDays),
+    POWERTOOLS_SERVICE_NAME: FUNCTION_SOURCES.logProcessor.serviceName,
     NODE_OPTIONS: "--enable-source-maps",
   };
 }

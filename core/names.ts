@@ -14,11 +14,23 @@ export interface FunctionSource {
   handler: string;
   /** Name suffix after the prefix. */
   suffix: string;
+  /** Powertools' service name in its log lines (the handler's Logger and POWERTOOLS_SERVICE_NAME). */
+  serviceName: string;
 }
 
 export const FUNCTION_SOURCES: Record<FunctionId, FunctionSource> = {
-  aligner: { entry: "functions/aligner/handler.ts", handler: "index.handler", suffix: "aligner" },
-  logProcessor: { entry: "functions/log-processor/handler.ts", handler: "index.handler", suffix: "log-processor" },
+  aligner: {
+    entry: "functions/aligner/handler.ts",
+    handler: "index.handler",
+    suffix: "aligner",
+    serviceName: "aligner",
+  },
+  logProcessor: {
+    entry: "functions/log-processor/handler.ts",
+    handler: "index.handler",
+    suffix: "log-processor",
+    serviceName: "log-processor",
+  },
 };
 
 /**

@@ -6,18 +6,17 @@ import { Construct } from "constructs";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/index.js";
 import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification/index.js";
 import type { AlignerConfig } from "../core/config.ts";
+import { FUNCTIONS } from "../core/functions.ts";
 import type { ResourceNames } from "../core/names.ts";
-import { alignerEnvironment } from "../core/function-env.ts";
-import { NodeFunction } from "./node-function.ts";
+import { describedFunction, type FunctionTargets } from "./described-function.ts";
+import type { NodeFunction } from "./node-function.ts";
 import { MafftLayer } from "./mafft-layer.ts";
-import type { SecureBucket } from "./secure-bucket.ts";
 
 export interface AlignerProps {
   config: AlignerConfig;
   names: ResourceNames;
   accountId: string;
-  input: SecureBucket;
-  output: SecureBucket;
+  targets: FunctionTargets;
 }
 
 export class Aligner extends Construct {
@@ -25,24 +24,17 @@ export class Aligner extends Construct {
 
   constructor(scope: Construct, id: string, props: AlignerProps) {
     super(scope, id);
-    const { config, names, input, output } = props;
+    const { config, names, targets } = props;
+    const { input } = targets;
     const layer = new MafftLayer(this, "mafft", { layerName: names.mafftLayer, zipPath: config.mafft.layerZip });
-
-    this.function = new NodeFunction(this, "function", {
-      functionId: "aligner",
-      functionName: names.functions.aligner,
-      logGroupName: names.logGroups.aligner,
-      failureQueueName: names.failureQueues.aligner,
-      settings: config.aligner,
-      logRetentionDays: config.logRetentionDays,
+    this.function = describedFunction(this, "function", {
+      description: FUNCTIONS.aligner,
+      config,
+      names,
       accountId: props.accountId,
-      layers: [layer.layer.arn],
-      ephemeralStorageMb: config.aligner.ephemeralStorageMb,
-      reservedConcurrency: config.aligner.reservedConcurrency,
-      environment: alignerEnvironment(config, { inputBucket: input.name, outputBucket: output.name }),
+      targets,
+      layers: FUNCTIONS.aligner.usesMafftLayer ? [layer.layer.arn] : [],
     });
-    input.grantReadObjects(this.function.role, "read-input", config.input.prefix);
-    output.grantWriteObjects(this.function.role, "write-output");
 
     const invokeFromS3 = new LambdaPermission(this, "s3-invoke", {
       statementId: "AllowInputBucketInvoke",

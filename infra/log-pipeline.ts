@@ -6,17 +6,17 @@ import { Construct } from "constructs";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/index.js";
 import { CloudwatchLogSubscriptionFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-subscription-filter/index.js";
 import type { AlignerConfig } from "../core/config.ts";
+import { FUNCTIONS } from "../core/functions.ts";
 import type { ResourceNames } from "../core/names.ts";
-import { processorEnvironment } from "../core/function-env.ts";
-import { NodeFunction } from "./node-function.ts";
-import type { JobsTable } from "./jobs-table.ts";
+import { describedFunction, type FunctionTargets } from "./described-function.ts";
+import type { NodeFunction } from "./node-function.ts";
 import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group/index.js";
 
 export interface LogPipelineProps {
   config: AlignerConfig;
   names: ResourceNames;
   accountId: string;
-  table: JobsTable;
+  targets: FunctionTargets;
   /** The log group whose streams are parsed (the aligner's). */
   source: CloudwatchLogGroup;
 }
@@ -26,19 +26,14 @@ export class LogPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: LogPipelineProps) {
     super(scope, id);
-    const { config, names, table, source } = props;
-
-    this.processor = new NodeFunction(this, "processor", {
-      functionId: "logProcessor",
-      functionName: names.functions.logProcessor,
-      logGroupName: names.logGroups.logProcessor,
-      failureQueueName: names.failureQueues.logProcessor,
-      settings: config.processor,
-      logRetentionDays: config.logRetentionDays,
+    const { config, names, targets, source } = props;
+    this.processor = describedFunction(this, "processor", {
+      description: FUNCTIONS.logProcessor,
+      config,
+      names,
       accountId: props.accountId,
-      environment: processorEnvironment(config, { jobsTable: table.name }),
+      targets,
     });
-    table.grantStatusWrites(this.processor.role, "record-status");
 
     const invokeFromLogs = new LambdaPermission(this, "logs-invoke", {
       statementId: "AllowAlignerLogsInvoke",

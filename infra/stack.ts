@@ -42,12 +42,13 @@ export class AlignerStack extends TerraformStack {
       deletionProtection: config.tableDeletionProtection,
       kmsKeyArn: config.tableKmsKeyArn === "" ? undefined : config.tableKmsKeyArn,
     });
-    const aligner = new Aligner(this, "aligner", { config, names, accountId, input, output });
+    const targets = { input, output, table };
+    const aligner = new Aligner(this, "aligner", { config, names, accountId, targets });
     const pipeline = new LogPipeline(this, "status", {
       config,
       names,
       accountId,
-      table,
+      targets,
       source: aligner.function.logGroup,
     });
 

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
-import { only, ref, synthStack, testApp, type Synthesized } from "../helpers/synth.ts";
+import { only, ref, synthStack, testApp, testConfig, type Synthesized } from "../helpers/synth.ts";
+import { FUNCTIONS } from "../../core/functions.ts";
 import { JOB_RECORD_FIELDS, JOBS_TABLE, keyAttributes } from "../../core/jobs-table.ts";
 import { STACK_OUTPUTS } from "../../core/names.ts";
 import { policyStatements } from "../../infra/posture.ts";
@@ -230,6 +231,46 @@ describe("least-privilege roles", () => {
       expect(assume?.conditions).toEqual([
         { test: "StringEquals", variable: "aws:SourceAccount", values: [expect.stringMatching(/aws_caller_identity/)] },
       ]);
+    }
+  });
+});
+
+describe("functions built from their descriptions (core/functions.ts)", () => {
+  it("give each role its logs, its failure queue and one grant per described permission, nothing else", () => {
+    const grantsOf = (roleName: string) => {
+      const [roleId] = only(stack, "aws_iam_role", roleName);
+      return rolePolicies(roleId)
+        .map(([, p]) => p["name"])
+        .sort();
+    };
+    const grantId = { inputBucket: "read-input", outputBucket: "write-output", jobsTable: "record-status" } as const;
+    for (const [roleName, id] of [
+      ["aligner", "aligner"],
+      ["processor", "logProcessor"],
+    ] as const) {
+      expect(grantsOf(roleName)).toEqual(
+        ["send-failures", "write-logs", ...FUNCTIONS[id].permissions.map((p) => grantId[p.resource])].sort(),
+      );
+    }
+  });
+
+  it("give each function the environment and settings its description makes", () => {
+    const config = testConfig();
+    for (const [name, id] of [
+      ["aligner", "aligner"],
+      ["processor", "logProcessor"],
+    ] as const) {
+      const [, fn] = only(stack, "aws_lambda_function", name);
+      const variables = (fn["environment"] as { variables: Record<string, string> }).variables;
+      expect(Object.keys(variables).sort()).toEqual(
+        Object.keys(FUNCTIONS[id].environment(config, { inputBucket: "i", outputBucket: "o", jobsTable: "t" })).sort(),
+      );
+      expect(variables["POWERTOOLS_SERVICE_NAME"]).toBe(FUNCTIONS[id].serviceName);
+      const settings = FUNCTIONS[id].settings(config);
+      expect([fn["memory_size"], fn["timeout"]]).toEqual([settings.memoryMb, settings.timeoutSeconds]);
+      expect(fn["layers"] === undefined || (fn["layers"] as unknown[]).length === 0).toBe(
+        !FUNCTIONS[id].usesMafftLayer,
+      );
     }
   });
 });
