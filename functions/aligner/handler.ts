@@ -18,10 +18,11 @@ import { knobEnv, resolveConfig } from "../../core/config.ts";
 import { RESOURCE_ENV, requireEnv } from "../../core/function-env.ts";
 import { formatMafftArgs, validateMafftArgs } from "../../core/mafft-args.ts";
 import { mafftRootFrom } from "../../core/mafft-layer.ts";
+import { FUNCTION_SOURCES } from "../../core/names.ts";
 import { s3Client } from "../../aws/clients.ts";
 import { createAligner, type AlignerHandler } from "./aligner.ts";
 
-const logger = new Logger({ serviceName: "aligner" });
+const logger = new Logger({ serviceName: FUNCTION_SOURCES.aligner.serviceName });
 
 let aligner: AlignerHandler | undefined;
 

@@ -11,13 +11,14 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import type { Context } from "aws-lambda";
 import { resolveConfig } from "../../core/config.ts";
 import { RESOURCE_ENV, requireEnv } from "../../core/function-env.ts";
+import { FUNCTION_SOURCES } from "../../core/names.ts";
 import { decodeAwslogsData, PayloadError } from "../../core/logs/payload.ts";
 import { reducePayload } from "../../core/status/reduce.ts";
 import { applyReduction } from "../../core/status/apply.ts";
 import { dynamoClient } from "../../aws/clients.ts";
 import { DynamoStatusStore } from "../../aws/dynamo/status-store.ts";
 
-const logger = new Logger({ serviceName: "log-processor" });
+const logger = new Logger({ serviceName: FUNCTION_SOURCES.logProcessor.serviceName });
 
 export interface ProcessorResult {
   outcome: "processed" | "skipped" | "rejected";
