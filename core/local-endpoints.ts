@@ -55,7 +55,7 @@ export function isLocalEndpoints(value: unknown): value is LocalEndpoints {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Partial<LocalEndpoints>;
   const strings = (o: object | undefined, keys: readonly string[]) =>
-    typeof o === "object" && o !== null && keys.every((k) => typeof (o as Record<string, unknown>)[k] === "string");
+    keys.every((k) => typeof (o as Record<string, unknown> | null | undefined)?.[k] === "string");
   return (
     v.version === 1 &&
     typeof v.pid === "number" &&

@@ -12,7 +12,7 @@
  */
 import { KNOBS, type AlignerConfig } from "./config.ts";
 import { RESOURCE_ENV } from "./function-env.ts";
-import type { LocalEndpoints } from "./local-endpoints.ts";
+import { LOCAL_ENDPOINTS_FILE, LOCAL_STATE_DIR, type LocalEndpoints } from "./local-endpoints.ts";
 import { resourceNames, STACK_OUTPUTS, type FunctionId, type StackOutputKey } from "./names.ts";
 
 export type ResourceKey =
@@ -85,7 +85,10 @@ export class TargetError extends Error {
   override name = "TargetError";
 }
 
-export function targetFromLocalEndpoints(e: LocalEndpoints, file = ".aligner/local.json"): Target {
+export function targetFromLocalEndpoints(
+  e: LocalEndpoints,
+  file = `${LOCAL_STATE_DIR}/${LOCAL_ENDPOINTS_FILE}`,
+): Target {
   const from = file;
   return {
     kind: "local",

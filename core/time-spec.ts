@@ -24,26 +24,34 @@ export function parseSpan(text: string): number | undefined {
 /** Epoch milliseconds of `text`: `now` minus a span, or an ISO time. */
 export function parseTimeSpec(text: string, nowMs: number, what = "time"): number {
   const span = parseSpan(text);
-  if (span !== undefined && nowMs - span >= -MAX_TIME_MS) return nowMs - span;
-  if (SPAN.test(text))
-    throw new TimeSpecError(`${what} reaches back further than any date, got ${JSON.stringify(text)}`);
+  if (span !== undefined) {
+    const ms = nowMs - span;
+    // Written so that anything but a time at or after the first date (NaN included) is refused.
+    if (!(ms >= -MAX_TIME_MS)) throw reachesBack(text, what);
+    return ms;
+  }
+  if (SPAN.test(text)) throw reachesBack(text, what);
   // ISO dates only (a bare number or a locale format would be ambiguous).
-  const iso = /^(\d{4})-(\d{2})-(\d{2})([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.exec(text.trim());
+  const trimmed = text.trim();
+  const iso = /^((\d{4})-(\d{2})-(\d{2}))([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.exec(trimmed);
   if (iso) {
-    // Date.parse rolls an impossible day over (2026-02-30 becomes March 2): refuse it instead.
-    const [y, m, d] = [Number(iso[1]), Number(iso[2]), Number(iso[3])];
+    // Date.parse rolls an impossible day over (2026-02-30 becomes March 2): refuse it instead. A
+    // day that exists is the one it rolls to.
     const day = new Date(0);
-    day.setUTCFullYear(y, m - 1, d);
-    if (day.getUTCFullYear() !== y || day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d) {
+    day.setUTCFullYear(Number(iso[2]), Number(iso[3]) - 1, Number(iso[4]));
+    if (day.toISOString().slice(0, 10) !== iso[1]) {
       throw new TimeSpecError(`${what} names a day that does not exist, got ${JSON.stringify(text)}`);
     }
-    const ms = Date.parse(text.trim());
+    const ms = Date.parse(trimmed);
     if (Number.isFinite(ms)) return ms;
   }
   throw new TimeSpecError(
     `${what} must be a span such as 30m, 24h or 7d, or an ISO time such as 2026-11-24T10:00:00Z, got ${JSON.stringify(text)}`,
   );
 }
+
+const reachesBack = (text: string, what: string) =>
+  new TimeSpecError(`${what} reaches back further than any date, got ${JSON.stringify(text)}`);
 
 /** A [since, until) range, checked to be non-empty. */
 export function parseTimeRange(

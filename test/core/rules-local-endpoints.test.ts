@@ -1,7 +1,14 @@
 /** Rules of `.aligner/local.json` (core/local-endpoints.ts): a damaged file is refused at the door. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isLocalEndpoints, type LocalEndpoints } from "../../core/local-endpoints.ts";
+import { readFileSync } from "node:fs";
+import {
+  isLocalEndpoints,
+  LOCAL_ENDPOINTS_FILE,
+  LOCAL_STATE_DIR,
+  type LocalEndpoints,
+} from "../../core/local-endpoints.ts";
+import { targetFromLocalEndpoints } from "../../core/target.ts";
 
 const whole: LocalEndpoints = {
   version: 1,
@@ -74,7 +81,8 @@ describe("the local cloud's endpoints file", () => {
       ),
     );
     for (const group of ["credentials", "endpoints", "resources", "failureQueues"])
-      expect(isLocalEndpoints(withLeaf([group], () => "text")), group).toBe(false);
+      for (const value of ["text", null, 7, []])
+        expect(isLocalEndpoints(withLeaf([group], () => value)), group).toBe(false);
   });
 
   it("a file of another version, or no object at all, is refused", () => {
@@ -89,3 +97,14 @@ function valueAt(path: string[]): unknown {
   for (const key of path) node = (node as Record<string, unknown>)[key];
   return node;
 }
+
+describe("where the file is", () => {
+  it("the local cloud's state folder is one git ignores, and a local target names the file it came from", () => {
+    const ignored = readFileSync(new URL("../../.gitignore", import.meta.url), "utf8").split("\n");
+    expect(ignored).toContain(`${LOCAL_STATE_DIR}/`);
+    expect(LOCAL_ENDPOINTS_FILE).toMatch(/^[\w.-]+\.json$/);
+    expect(targetFromLocalEndpoints(whole).source).toBe(
+      `local cloud (${LOCAL_STATE_DIR}/${LOCAL_ENDPOINTS_FILE}, pid 4242)`,
+    );
+  });
+});

@@ -9,6 +9,20 @@ const units = fc.constantFrom(...(Object.keys(UNIT_MS) as (keyof typeof UNIT_MS)
 const blanks = fc.constantFrom("", " ", "  ", "\t");
 const DAYS_IN_MONTH = (y: number, m: number) => new Date(Date.UTC(y, m, 0)).getUTCDate();
 
+describe("errors", () => {
+  it("every refusal is a TimeSpecError, named so", () => {
+    for (const text of ["soon", "2026-02-30", "100000001d"]) {
+      try {
+        parseTimeSpec(text, NOW);
+        expect.unreachable(text);
+      } catch (err) {
+        expect(err).toBeInstanceOf(TimeSpecError);
+        expect((err as Error).name).toBe("TimeSpecError");
+      }
+    }
+  });
+});
+
 describe("spans", () => {
   it("a span is its count times its unit (s m h d w, either case, blanks around), reaching back from now", () => {
     fc.assert(
@@ -74,6 +88,20 @@ describe("ISO times", () => {
     );
   });
 
+  it("an ISO time without a zone is the machine's local time, as ECMAScript reads ISO date-times", () => {
+    fc.assert(
+      fc.property(instants, (date) => {
+        const local = `${date.toISOString().slice(0, 10)}T${date.toISOString().slice(11, 19)}`;
+        const [y, mo, d] = local.slice(0, 10).split("-").map(Number) as [number, number, number];
+        const [h, mi, s] = local.slice(11).split(":").map(Number) as [number, number, number];
+        const expected = new Date(0);
+        expected.setFullYear(y, mo - 1, d);
+        expected.setHours(h, mi, s, 0);
+        expect(parseTimeSpec(local, NOW)).toBe(expected.getTime());
+      }),
+    );
+  });
+
   it("a date alone is its midnight UTC", () => {
     fc.assert(
       fc.property(instants, (date) => {
@@ -115,6 +143,9 @@ describe("ISO times", () => {
   });
 
   it("no other form is guessed at: bare numbers, other separators, words and locale dates are refused", () => {
+    // Date.parse itself would take several of these ("Mon 2026-11-24", "2026-11-24 10:00 PM", "2026-11-24 GMT").
+    for (const text of ["Mon 2026-11-24", "2026-11-24 10:00 PM", "2026-11-24 GMT", "2026-11-24T10:00:00 +02:00"])
+      expect(() => parseTimeSpec(text, NOW), text).toThrow(TimeSpecError);
     for (const text of [
       "1795514400000",
       "2026/11/24",
